@@ -1,0 +1,31 @@
+"""Domain data: scenario format v1 and plan format v1, loading and checking."""
+
+from models.errors import InputError, Problem
+from models.loader import (
+    load_plan,
+    load_scenario,
+    plan_from_data,
+    scenario_from_data,
+    scenario_hash,
+    scenario_to_data,
+    scenario_to_yaml,
+)
+from models.plan import Plan, PlanRound, PhaseTimes
+from models.scenario import Scenario, matches
+
+__all__ = [
+    "InputError",
+    "PhaseTimes",
+    "Plan",
+    "PlanRound",
+    "Problem",
+    "Scenario",
+    "load_plan",
+    "load_scenario",
+    "matches",
+    "plan_from_data",
+    "scenario_from_data",
+    "scenario_hash",
+    "scenario_to_data",
+    "scenario_to_yaml",
+]
