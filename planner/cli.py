@@ -1,0 +1,195 @@
+"""Command line: ``exchange-planner solve | validate | show | schema``.
+
+Exit codes: 0 a plan (or a valid plan for ``validate``), 1 proven infeasible (or
+a plan that breaks a rule), 2 bad input, 3 no plan within the time limit,
+4 internal error (a plan that fails the validator: a bug, never written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from models.errors import InputError
+from models.loader import load_plan, load_scenario
+from models.plan import Plan
+from models.scenario import Scenario
+from planner import report, validate
+from planner.engine import Progress
+
+EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_BUG = 0, 1, 2, 3, 4
+STATUS_EXIT = {
+    "optimal": EXIT_OK,
+    "feasible": EXIT_OK,
+    "infeasible": EXIT_INFEASIBLE,
+    "unknown": EXIT_NO_PLAN,
+}
+PROGRESS_AFTER_SECONDS = 1.0
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Plan exchange rounds of a ceasefire deal and check plans against every agreed rule.",
+)
+
+
+def _err(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+def _load_scenario(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except InputError as exc:
+        for line in exc.lines():
+            _err(line)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _load_plan(path: Path) -> Plan:
+    try:
+        return load_plan(path)
+    except InputError as exc:
+        for line in exc.lines():
+            _err(line)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _progress_printer(quiet: bool):
+    """Print incumbents to stderr once a solve has run for a moment (short solves stay quiet)."""
+    started = time.monotonic()
+
+    def show(p: Progress) -> None:
+        if not quiet and time.monotonic() - started >= PROGRESS_AFTER_SECONDS:
+            _err(report.render_progress(p))
+
+    return show
+
+
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds for the whole solve.", min=0.01)
+    ] = 60.0,
+    seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
+    workers: Annotated[int, typer.Option(help="Parallel search workers.", min=1)] = 2,
+    deterministic: Annotated[
+        bool, typer.Option(help="Replayable search (same plan every run), somewhat slower.")
+    ] = False,
+    engine: Annotated[str, typer.Option(help="Solving engine.")] = "cpsat",
+    out: Annotated[Path | None, typer.Option(help="Write the plan JSON here.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print plan JSON instead of a table.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress lines on stderr.")] = False,
+) -> None:
+    """Solve a scenario: the lexicographically optimal plan, checked by the validator."""
+    from planner.solve import ENGINES
+    from planner.solve import solve as run_solve
+
+    sc = _load_scenario(scenario)
+    if engine not in ENGINES:
+        _err(f"--engine: unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if out is not None and not out.parent.is_dir():
+        _err(f"--out: folder {out.parent} does not exist")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    result = run_solve(
+        sc,
+        engine=engine,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        deterministic=deterministic,
+        on_progress=_progress_printer(quiet),
+    )
+    if result.violations:
+        _err("internal error: the plan found breaks these rules (please report this bug):")
+        for v in result.violations:
+            _err(f"  {v}")
+        raise typer.Exit(EXIT_BUG)
+    data = result.plan.to_json_dict()
+    if out is not None:
+        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        typer.echo(report.render_plan(result.plan, sc))
+    raise typer.Exit(STATUS_EXIT[result.status])
+
+
+@app.command("validate")
+def validate_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    plan: Annotated[Path, typer.Argument(help="Plan JSON file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print violations as JSON.")] = False,
+) -> None:
+    """Check a plan against a scenario, rule by rule (exit 0 valid, 1 violations)."""
+    sc = _load_scenario(scenario)
+    pl = _load_plan(plan)
+    violations = validate.validate(sc, pl)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "valid": not violations,
+                    "violations": [
+                        {
+                            "rule": v.rule,
+                            "where": v.where,
+                            "message": v.message,
+                            "numbers": v.numbers,
+                        }
+                        for v in violations
+                    ],
+                },
+                indent=2,
+            )
+        )
+    elif violations:
+        typer.echo(f"{plan}: {len(violations)} violation(s)")
+        for v in violations:
+            typer.echo(f"  {v}")
+    else:
+        what = f"{len(pl.rounds)} rounds" if pl.has_plan else f"status {pl.status}"
+        typer.echo(f"{plan}: valid ({what}; every rule of {scenario} holds)")
+    raise typer.Exit(EXIT_INFEASIBLE if violations else EXIT_OK)
+
+
+@app.command()
+def show(
+    plan: Annotated[Path, typer.Argument(help="Plan JSON file.")],
+) -> None:
+    """Print a plan as a table."""
+    typer.echo(report.render_plan(_load_plan(plan)))
+
+
+@app.command()
+def schema(
+    plan: Annotated[
+        bool, typer.Option("--plan", help="The plan format instead of the scenario.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of scenario format v1 (or plan format v1)."""
+    model = Plan if plan else Scenario
+    typer.echo(json.dumps(model.model_json_schema(by_alias=True), indent=2))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
