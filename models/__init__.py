@@ -10,7 +10,7 @@ from models.loader import (
     scenario_to_data,
     scenario_to_yaml,
 )
-from models.plan import Plan, PlanRound, PhaseTimes
+from models.plan import PhaseTimes, Plan, PlanRound
 from models.scenario import Scenario, matches
 
 __all__ = [

@@ -17,7 +17,7 @@ Check = Callable[[Scenario], Iterator[Problem]]
 
 
 def _unique_ids(s: Scenario) -> Iterator[Problem]:
-    """Ids are unique across captives, detainees, phases and sites; facility ids among facilities."""
+    """Ids are unique across captives, detainees, phases, sites; facility ids among facilities."""
     seen: dict[str, str] = {}
     for kind in ("captives", "detainees", "phases", "sites"):
         for i, item in enumerate(getattr(s, kind)):
@@ -31,14 +31,18 @@ def _unique_ids(s: Scenario) -> Iterator[Problem]:
         here = f"facilities[{i}].id"
         if f.id in fac:
             yield Problem(here, f"duplicate id '{f.id}' (also {fac[f.id]})")
-        fac[f.id] = here
+        else:
+            fac[f.id] = here
     names: dict[tuple[str, str], str] = {}
     for kind in ("ratios", "packages"):
         for i, item in enumerate(getattr(s, kind)):
             here = f"{kind}[{i}].name"
             if (kind, item.name) in names:
-                yield Problem(here, f"duplicate name '{item.name}' (also {names[(kind, item.name)]})")
-            names[(kind, item.name)] = here
+                yield Problem(
+                    here, f"duplicate name '{item.name}' (also {names[(kind, item.name)]})"
+                )
+            else:
+                names[(kind, item.name)] = here
 
 
 def _ordered_pairs(s: Scenario) -> Iterator[Problem]:
@@ -81,7 +85,12 @@ def _references(s: Scenario) -> Iterator[Problem]:
         seen_routes.add((r.facility, r.destination))
     if s.vehicles is not None:
         for i, d in enumerate(s.detainees):
-            if (d.facility, d.destination) not in s.route_hours:
+            if d.facility is None or d.destination is None:
+                yield Problem(
+                    f"detainees[{i}]",
+                    "needs a facility and a destination (a route) because vehicles are given",
+                )
+            elif (d.facility, d.destination) not in s.route_hours:
                 yield Problem(
                     f"detainees[{i}]",
                     f"no route from facility '{d.facility}' to destination "
@@ -121,7 +130,9 @@ def _selectors(s: Scenario) -> Iterator[Problem]:
     for i, p in enumerate(s.phases):
         for j, cond in enumerate(p.after):
             if cond.captives_released is not None:
-                captive_sels.append((f"phases[{i}].after[{j}].captives_released", cond.captives_released))
+                captive_sels.append(
+                    (f"phases[{i}].after[{j}].captives_released", cond.captives_released)
+                )
             if cond.detainees_released is not None:
                 detainee_sels.append(
                     (f"phases[{i}].after[{j}].detainees_released", cond.detainees_released)

@@ -17,7 +17,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictFloat,
     StrictInt,
     StrictStr,
     WithJsonSchema,
@@ -54,9 +53,7 @@ def _normalize_selector(value: Any) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, raw in value.items():
         if key not in SELECTOR_ATTRIBUTES:
-            raise ValueError(
-                f"unknown attribute '{key}' (use {', '.join(SELECTOR_ATTRIBUTES)})"
-            )
+            raise ValueError(f"unknown attribute '{key}' (use {', '.join(SELECTOR_ATTRIBUTES)})")
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
             raise ValueError(f"'{key}' must be a string or a non-empty list of strings")
@@ -81,6 +78,16 @@ Selector = Annotated[
     BeforeValidator(_normalize_selector),
     WithJsonSchema(_SELECTOR_SCHEMA),
 ]
+
+
+def _number(value: Any) -> float:
+    """Accept an int or a float (not a bool or a string) as a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return float(value)
+
+
+Fraction01 = Annotated[float, BeforeValidator(_number), Field(gt=0, le=1)]
 
 
 def matches(selector: dict[str, list[str]], cohort: BaseModel) -> bool:
@@ -126,7 +133,10 @@ class Rounds(Frozen):
     duration_hours: Hour
     min_gap_hours: Hour = 0
     detainee_lag_hours: tuple[Hour, Hour] = (0, 0)
-    open_hours: tuple[Annotated[StrictInt, Field(ge=0, le=24)], Annotated[StrictInt, Field(ge=0, le=24)]] | None = None
+    open_hours: (
+        tuple[Annotated[StrictInt, Field(ge=0, le=24)], Annotated[StrictInt, Field(ge=0, le=24)]]
+        | None
+    ) = None
 
 
 class Site(Frozen):
@@ -185,7 +195,7 @@ class After(Frozen):
     phase: Name | None = None
     captives_released: Selector | None = None
     detainees_released: Selector | None = None
-    fraction: Annotated[StrictFloat | StrictInt, Field(gt=0, le=1)] = 1
+    fraction: Fraction01 = 1.0
     lag_hours: Hour = 0
 
     @model_validator(mode="after")
@@ -290,9 +300,7 @@ class Scenario(Frozen):
         """Captive id -> index of the first ratio rule whose selector matches it."""
         out: dict[str, int | None] = {}
         for c in self.captives:
-            out[c.id] = next(
-                (i for i, r in enumerate(self.ratios) if matches(r.captives, c)), None
-            )
+            out[c.id] = next((i for i, r in enumerate(self.ratios) if matches(r.captives, c)), None)
         return out
 
     @cached_property
@@ -336,5 +344,5 @@ class Scenario(Frozen):
         return [d for d in self.detainees if matches(selector, d)]
 
     def site_serves(self, site: Site, captive: Captive) -> bool:
-        """A site serves a captive when it lists the captive's zone, lists no zones, or the captive has none."""
+        """True when the site lists the captive's zone, lists no zones, or the captive has none."""
         return site.zones is None or captive.zone is None or captive.zone in site.zones
