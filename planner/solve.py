@@ -24,12 +24,18 @@ class PlanInvalidError(RuntimeError):
 
 
 def _engines() -> dict[str, Engine]:
+    # Imported here so that loading one engine never requires the other's solver.
     from planner.cpsat import CpSatEngine
+    from planner.milp import MilpEngine
 
-    return {"cpsat": CpSatEngine()}
+    return {
+        "cpsat": CpSatEngine(),
+        "milp-highs": MilpEngine("highs"),
+        "milp-cbc": MilpEngine("cbc"),
+    }
 
 
-ENGINES = ("cpsat",)
+ENGINES = ("cpsat", "milp-highs", "milp-cbc")
 
 
 @dataclass(frozen=True)
