@@ -137,7 +137,7 @@ class CpSatModel:
             return
         for k in range(self.K):
             day = self.m.new_int_var(0, self.H // 24 + 1, f"start_day[{k}]")
-            hour = self.m.new_int_var(a, b - self.D, f"start_hour[{k}]")
+            hour = self.m.new_int_var(a, min(b - self.D, 23), f"start_hour[{k}]")
             self.m.add(self.start[k] == 24 * day + hour)
 
     def _sites(self) -> None:

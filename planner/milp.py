@@ -10,8 +10,11 @@ compares the two.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import os
+import sys
 import time
 from importlib import metadata
 
@@ -152,7 +155,7 @@ class MilpModel:
             return
         for k in range(self.K):
             w = self._int(0, self.H // 24 + 1, "sday")
-            h = self._int(a, b - self.D, "shour")
+            h = self._int(a, min(b - self.D, 23), "shour")
             self._add(self.s[k] == 24 * w + h)
 
     def _eligibility(self) -> None:
@@ -502,6 +505,23 @@ class MilpModel:
         return rounds, phases
 
 
+@contextlib.contextmanager
+def _quiet_stdout(enabled: bool):
+    """Keep the solver library's banner off our stdout (it writes to fd 1 directly)."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 class MilpEngine:
     """PuLP MILP solved stage by stage with HiGHS (``milp-highs``) or CBC (``milp-cbc``)."""
 
@@ -546,7 +566,8 @@ class MilpEngine:
             expr = model.terms[term]
             model.p.setObjective(expr)
             st = time.monotonic()
-            model.p.solve(self._solver(options, remaining))
+            with _quiet_stdout(not options.log):
+                model.p.solve(self._solver(options, remaining))
             sol = model.p.sol_status
             if sol == pulp.LpSolutionInfeasible or (
                 sol == pulp.LpSolutionNoSolutionFound and model.p.status == pulp.LpStatusInfeasible
