@@ -21,6 +21,9 @@ from models.plan import PhaseTimes, PlanRound
 from models.scenario import Captive, Detainee, Scenario, matches
 from planner.engine import EngineOutcome, Progress, SolveOptions, StageOutcome
 
+# Up to this many days, open hours are also written into the start variables' domains.
+MAX_DAYS_AS_DOMAIN = 5000
+
 _STATUS = {
     cp_model.OPTIMAL: "optimal",
     cp_model.FEASIBLE: "feasible",
@@ -75,7 +78,8 @@ class CpSatModel:
             m.add_bool_or([])  # no handover window fits in the horizon: no plan exists
             last_start = 0
         self.active = [m.new_bool_var(f"active[{k}]") for k in range(K)]
-        self.start = [m.new_int_var(0, last_start, f"start[{k}]") for k in range(K)]
+        self.start_domain = self._start_domain(last_start)
+        self.start = [m.new_int_var_from_domain(self.start_domain, f"start[{k}]") for k in range(K)]
         self.end = [s + self.D for s in self.start]
         self.release = [
             m.new_int_var(0, last_start + self.D + lag_hi, f"release[{k}]") for k in range(K)
@@ -126,13 +130,27 @@ class CpSatModel:
                 self.active[k]
             )
 
+    def _start_domain(self, last_start: int) -> cp_model.Domain:
+        """Hours a round may start: [0, H - D], cut to the open hours when they are few days."""
+        oh = self.sc.rounds.open_hours
+        if oh is None or self.H // 24 > MAX_DAYS_AS_DOMAIN:
+            return cp_model.Domain(0, last_start)
+        a, b = oh
+        hi = min(b - self.D, 23)
+        spans = [
+            [24 * d + a, min(24 * d + hi, last_start)]
+            for d in range(last_start // 24 + 1)
+            if 24 * d + a <= last_start
+        ]
+        return cp_model.Domain.from_intervals(spans) if spans and a <= hi else cp_model.Domain(0, 0)
+
     def _open_hours(self) -> None:
         """Open hours: a <= s_k mod 24 and (s_k mod 24) + duration <= b."""
         oh = self.sc.rounds.open_hours
         if oh is None:
             return
         a, b = oh
-        if b - self.D < a:
+        if b - self.D < a or self.start_domain.is_empty():
             self.m.add_bool_or([])  # the window never fits in the open hours
             return
         for k in range(self.K):
@@ -141,9 +159,20 @@ class CpSatModel:
             self.m.add(self.start[k] == 24 * day + hour)
 
     def _sites(self) -> None:
-        """Each active round has exactly one site."""
+        """Each active round has exactly one site; tied starts list their sites in order."""
+        m = self.m
         for k in range(self.K):
-            self.m.add(sum(self.at_site[k]) == self.active[k])
+            m.add(sum(self.at_site[k]) == self.active[k])
+        if len(self.sc.sites) == 1:
+            return
+        # Rounds with equal starts may be listed in any order (spec), so fixing the order
+        # by site index removes only relabelled copies of the same plan.
+        ordinal = [sum(j * y for j, y in enumerate(row)) for row in self.at_site]
+        step = 1 if self.D > 0 else 0  # zero-length rounds may share a site and an hour
+        for k in range(1, self.K):
+            later = m.new_bool_var(f"later[{k}]")
+            m.add(self.start[k] >= self.start[k - 1] + 1).only_enforce_if(later)
+            m.add(ordinal[k] >= ordinal[k - 1] + step).only_enforce_if(~later, self.active[k])
 
     def _completeness(self) -> None:
         """Completeness: every captive and detainee released once; releases within the horizon."""
@@ -512,20 +541,35 @@ class CpSatModel:
             self.terms["rounds"] = sum(self.active)
 
     def _weighted_release_hours(self, cohorts: list[Captive], name: str):
-        """Sum over captives of weight x release hour, as sum_k e_k x (weight released in k)."""
-        m = self.m
+        """Sum over captives of weight x release hour: sum_c w_c sum_k e_k x_ck."""
+        m, sc = self.m, self.sc
         if not cohorts:
             return m.new_constant(0)
-        total = sum(c.weight * c.count for c in cohorts)
+        top = max(self.H, self.D)
         parts = []
-        for k in range(self.K):
-            w = m.new_int_var(0, total, f"{name}_weight[{k}]")
-            m.add(w == sum(c.weight * self.x[c.id, k] for c in cohorts))
-            e = m.new_int_var(self.D, max(self.H, self.D), f"{name}_end[{k}]")
-            m.add(e == self.end[k])
-            p = m.new_int_var(0, total * max(self.H, self.D), f"{name}_hours[{k}]")
-            m.add_multiplication_equality(p, [w, e])
-            parts.append(p)
+        for c in cohorts:
+            # Each product gets the tightest end it can have (ready hour, zone opening,
+            # k gaps after the first round), which makes its linear relaxation strong.
+            opened = [
+                sc.phase_by_id[pid].earliest_start + sc.phase_by_id[pid].duration_hours
+                for pid in (sc.zone_openers.get(c.zone, []) if c.zone else [])
+            ]
+            earliest = max([c.ready_hour, *opened])
+            first = min(x.ready_hour for x in sc.captives)
+            for k in range(self.K):
+                lo = max(earliest, first + k * sc.rounds.min_gap_hours)
+                ends = self.start_domain.intersection_with(cp_model.Domain(lo, top)).addition_with(
+                    cp_model.Domain(self.D, self.D)
+                )
+                if ends.is_empty():
+                    ends = cp_model.Domain(top, top)  # this cohort never fits in slot k
+                lo = ends.min()
+                e = m.new_int_var_from_domain(ends, f"{name}_end[{c.id},{k}]")
+                m.add(e == self.end[k]).only_enforce_if(self.u[c.id, k])
+                q = m.new_int_var(0, c.count * top, f"{name}_hours[{c.id},{k}]")
+                m.add_multiplication_equality(q, [self.x[c.id, k], e])
+                m.add(q >= lo * self.x[c.id, k])
+                parts.append(c.weight * q)
         return sum(parts)
 
     # ------------------------------------------------------------------ extraction
