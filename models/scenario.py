@@ -268,7 +268,7 @@ class Scenario(Frozen):
     packages: list[Package] = Field(default_factory=list)
     phases: list[Phase] = Field(default_factory=list)
     priority: Priority | None = None
-    objective: list[ObjectiveTerm] | None = None
+    objective: Annotated[list[ObjectiveTerm], Field(min_length=1)] | None = None
 
     # Lookups, built once on first use (the model is frozen, so they never go stale).
 

@@ -8,8 +8,6 @@ a plan that breaks a rule), 2 bad input, 3 no plan within the time limit,
 from __future__ import annotations
 
 import json
-import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -62,11 +60,10 @@ def _load_plan(path: Path) -> Plan:
 
 
 def _progress_printer(quiet: bool):
-    """Print incumbents to stderr once a solve has run for a moment (short solves stay quiet)."""
-    started = time.monotonic()
+    """Print incumbents to stderr once a solve has run for a second (short solves stay quiet)."""
 
     def show(p: Progress) -> None:
-        if not quiet and time.monotonic() - started >= PROGRESS_AFTER_SECONDS:
+        if not quiet and p.elapsed >= PROGRESS_AFTER_SECONDS:
             _err(report.render_progress(p))
 
     return show
@@ -91,7 +88,7 @@ def solve(
     quiet: Annotated[bool, typer.Option(help="No progress lines on stderr.")] = False,
 ) -> None:
     """Solve a scenario: the lexicographically optimal plan, checked by the validator."""
-    from planner.solve import ENGINES
+    from planner.solve import ENGINES, ModelTooLargeError
     from planner.solve import solve as run_solve
 
     sc = _load_scenario(scenario)
@@ -101,15 +98,19 @@ def solve(
     if out is not None and not out.parent.is_dir():
         _err(f"--out: folder {out.parent} does not exist")
         raise typer.Exit(EXIT_BAD_INPUT)
-    result = run_solve(
-        sc,
-        engine=engine,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        deterministic=deterministic,
-        on_progress=_progress_printer(quiet),
-    )
+    try:
+        result = run_solve(
+            sc,
+            engine=engine,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            deterministic=deterministic,
+            on_progress=_progress_printer(quiet),
+        )
+    except ModelTooLargeError as exc:
+        _err(f"{scenario}: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     if result.violations:
         _err("internal error: the plan found breaks these rules (please report this bug):")
         for v in result.violations:
@@ -184,11 +185,7 @@ def schema(
 
 def main() -> None:
     """Console-script entry point."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        _err("interrupted")
-        sys.exit(130)
+    app()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from models.plan import PhaseTimes, PlanRound
 from models.scenario import Captive, Detainee, Scenario, matches
-from planner.engine import EngineOutcome, Progress, SolveOptions, StageOutcome
+from planner.engine import EngineOutcome, ModelTooLargeError, Progress, SolveOptions, StageOutcome
 
 # Up to this many days, open hours are also written into the start variables' domains.
 MAX_DAYS_AS_DOMAIN = 5000
@@ -31,10 +31,6 @@ _STATUS = {
     cp_model.UNKNOWN: "unknown",
     cp_model.MODEL_INVALID: "invalid",
 }
-
-
-class ModelInvalidError(RuntimeError):
-    """CP-SAT refused the model (for example numbers too large to multiply safely)."""
 
 
 class CpSatModel:
@@ -680,7 +676,11 @@ class CpSatEngine:
     def solve(self, scenario: Scenario, options: SolveOptions) -> EngineOutcome:
         """Build the model and minimise the objective terms one after another."""
         clock = _Clock(time.monotonic(), options.time_limit)
-        model = CpSatModel(scenario)
+        try:
+            model = CpSatModel(scenario)
+        except (TypeError, OverflowError) as exc:
+            # ortools refuses coefficients or domains beyond 64-bit integers.
+            raise ModelTooLargeError(f"numbers too large for the cpsat engine ({exc})") from None
         build_seconds = clock.elapsed()
         terms = list(scenario.objective_terms)
         out = EngineOutcome(status="unknown", engine_version=self.version())
@@ -698,7 +698,8 @@ class CpSatEngine:
             presolve_retries += int(retried)
             name = _STATUS[status]
             if name == "invalid":
-                raise ModelInvalidError(model.m.validate() or "CP-SAT rejected the model")
+                detail = (model.m.validate() or "CP-SAT rejected the model").splitlines()[0]
+                raise ModelTooLargeError(f"the cpsat engine cannot take this scenario: {detail}")
             if name in ("infeasible", "unknown"):
                 # After stage 1 the previous optimum is hinted and still allowed, so no
                 # answer there only means the time ran out: keep the plan we have.

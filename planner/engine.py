@@ -18,6 +18,10 @@ from models.scenario import Scenario
 EngineStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 
 
+class ModelTooLargeError(ValueError):
+    """The scenario's numbers are too large for an engine's integer arithmetic."""
+
+
 @dataclass(frozen=True)
 class Progress:
     """One progress report: a new incumbent or a finished stage."""

@@ -22,7 +22,10 @@ import pulp
 
 from models.plan import PhaseTimes, PlanRound
 from models.scenario import Captive, Detainee, Scenario, matches
-from planner.engine import EngineOutcome, Progress, SolveOptions, StageOutcome
+from planner.engine import EngineOutcome, ModelTooLargeError, Progress, SolveOptions, StageOutcome
+
+# Big-M constants above this lose precision in floating-point MILP solvers.
+MAX_BIG_M = 10**6
 
 # Hall's condition needs one constraint per subset of a round's ratio slots; past this
 # many slots the subsets are too many and the MILP falls back to explicit flows.
@@ -51,6 +54,13 @@ class MilpModel:
         )
         # One big-M for time differences: every time and trip end in the model lies in [0, T).
         self.T = self.H + hi + longest + 48
+        biggest = max([self.T, *(c.count * c.weight for c in scenario.captives)])
+        biggest = max([biggest, *(d.count for d in scenario.detainees)])
+        if biggest > MAX_BIG_M:
+            raise ModelTooLargeError(
+                f"numbers too large for a MILP engine ({biggest} > {MAX_BIG_M}: big-M "
+                "constraints would lose precision); use --engine cpsat"
+            )
         self.terms: dict[str, pulp.LpAffineExpression] = {}
         self._n = itertools.count()
         self._rounds()

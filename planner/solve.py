@@ -16,7 +16,16 @@ from models.loader import scenario_hash
 from models.plan import PLAN_FORMAT, Plan
 from models.scenario import Scenario
 from planner import kpi, validate
-from planner.engine import Engine, EngineOutcome, ProgressFn, SolveOptions, StageOutcome
+from planner.engine import (
+    Engine,
+    EngineOutcome,
+    ModelTooLargeError,
+    ProgressFn,
+    SolveOptions,
+    StageOutcome,
+)
+
+__all__ = ["ENGINES", "ModelTooLargeError", "PlanInvalidError", "Result", "solve"]
 
 
 class PlanInvalidError(RuntimeError):

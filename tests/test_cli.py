@@ -168,3 +168,20 @@ def test_schema_prints_json_schema() -> None:
     assert {"captives", "rounds", "ratios", "phases"} <= set(schema["properties"])
     res = runner.invoke(app, ["schema", "--plan"])
     assert "rounds" in json.loads(res.stdout)["properties"]
+
+
+@pytest.mark.parametrize("engine", ["cpsat", "milp-highs"])
+def test_numbers_too_large_for_an_engine_exit_2_with_one_line(tmp_path: Path, engine: str) -> None:
+    # Valid by the spec (every number <= 10^9) but 10^18 weighted hours overflow the engines.
+    data = json.loads(json.dumps(TINY))
+    data["horizon_hours"] = 10**9
+    data["captives"][0].update(count=10**9, weight=10**9)
+    data["detainees"] = []
+    data["ratios"] = []
+    sc = write(tmp_path, data)
+    res = runner.invoke(app, ["solve", str(sc), "--engine", engine])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{sc}: ")
+    assert "too large" in lines[0] or "overflow" in lines[0]

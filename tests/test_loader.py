@@ -827,6 +827,9 @@ BAD = [
         id="objective-unknown-term",
     ),
     pytest.param(
+        put("objective", []), ["objective: needs at least one item"], id="objective-empty"
+    ),
+    pytest.param(
         put("objective", "makespan"), ["objective: must be a list"], id="objective-string"
     ),
     # several problems at once: all reported, in field order
