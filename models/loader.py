@@ -117,8 +117,12 @@ def load_plan(path: str | Path) -> Plan:
 
 
 def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data in the file format (aliases, no unset defaults)."""
-    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    """The scenario as plain data in the file format (aliases; defaults left out).
+
+    Leaving defaults out keeps the output loadable (a ``fraction`` would be refused
+    next to ``phase``) and makes equal meanings give equal data (for the hash).
+    """
+    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
 
 
 def scenario_hash(scenario: Scenario) -> str:

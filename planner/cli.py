@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from models.errors import InputError
-from models.loader import load_plan, load_scenario
+from models.loader import load_plan, load_scenario, scenario_from_data, scenario_to_yaml
 from models.plan import Plan
 from models.scenario import Scenario
 from planner import report, validate
@@ -181,6 +181,27 @@ def schema(
     """Print the JSON Schema of scenario format v1 (or plan format v1)."""
     model = Plan if plan else Scenario
     typer.echo(json.dumps(model.model_json_schema(by_alias=True), indent=2))
+
+
+@app.command()
+def generate(
+    size: Annotated[
+        int, typer.Option(help="Size N (the calibrated instances are about 1).", min=1)
+    ],
+    seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
+    infeasible: Annotated[
+        bool, typer.Option(help="Break one rule so that no plan exists.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Write the scenario YAML here.")] = None,
+) -> None:
+    """Generate a synthetic scenario whose cohorts, sites, rounds and phases grow with N."""
+    from planner.generate import generate as make
+
+    text = scenario_to_yaml(scenario_from_data(make(size, seed, infeasible), "<generated>"))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
