@@ -30,7 +30,9 @@ MAX_BIG_M = 10**6
 # Hall's condition needs one constraint per subset of a round's ratio slots; past this
 # many slots the subsets are too many and the MILP falls back to explicit flows.
 MAX_HALL_SLOTS = 10
-_INT_TOL = 1e-6
+# Objective terms take whole values, so fixing "<= value + 0.5" is exact and gives
+# floating-point solvers room (CBC declared 1e-6 infeasible on a feasible stage).
+_INT_TOL = 0.5
 
 
 def _lin(terms) -> pulp.LpAffineExpression:
@@ -545,7 +547,7 @@ class MilpEngine:
         solver = "highspy " + metadata.version("highspy") if self.backend == "highs" else "CBC"
         return f"pulp {pulp.__version__}, {solver}"
 
-    def _solver(self, options: SolveOptions, limit: float):
+    def _solver(self, options: SolveOptions, limit: float, preprocess: bool = True):
         limit = max(1, math.ceil(limit))
         # Objectives are whole numbers, so an absolute gap below 1 proves the optimum.
         if self.backend == "highs":
@@ -557,13 +559,42 @@ class MilpEngine:
                 gapAbs=0.5,
                 random_seed=options.seed,
             )
+        # CBC reports a stop on an absolute gap as "not proven", so only the relative
+        # gap is set (to 0): CBC then closes the gap completely before saying optimal.
         return pulp.PULP_CBC_CMD(
-            msg=options.log, timeLimit=limit, threads=options.workers, gapRel=0, gapAbs=0.5
+            msg=options.log,
+            timeLimit=limit,
+            threads=options.workers,
+            gapRel=0,
+            options=[] if preprocess else ["preprocess off"],
+        )
+
+    def _run(self, model: MilpModel, options: SolveOptions, limit: float) -> bool:
+        """Solve once; return True when the answer is "infeasible".
+
+        CBC's preprocessing has declared feasible models infeasible (seen on a stage
+        whose previous optimum satisfies it), so CBC confirms every "infeasible" with
+        preprocessing off before it is believed.
+        """
+        with _quiet_stdout(not options.log):
+            model.p.solve(self._solver(options, limit))
+        if self._infeasible(model) and self.backend == "cbc":
+            self.retries += 1
+            with _quiet_stdout(not options.log):
+                model.p.solve(self._solver(options, limit, preprocess=False))
+        return self._infeasible(model)
+
+    @staticmethod
+    def _infeasible(model: MilpModel) -> bool:
+        sol = model.p.sol_status
+        return sol == pulp.LpSolutionInfeasible or (
+            sol == pulp.LpSolutionNoSolutionFound and model.p.status == pulp.LpStatusInfeasible
         )
 
     def solve(self, scenario: Scenario, options: SolveOptions) -> EngineOutcome:
         """Minimise the objective terms one after another, fixing each optimum."""
         t0 = time.monotonic()
+        self.retries = 0
         model = MilpModel(scenario)
         build = time.monotonic() - t0
         terms = list(scenario.objective_terms)
@@ -576,14 +607,10 @@ class MilpEngine:
             expr = model.terms[term]
             model.p.setObjective(expr)
             st = time.monotonic()
-            with _quiet_stdout(not options.log):
-                model.p.solve(self._solver(options, remaining))
-            sol = model.p.sol_status
-            if sol == pulp.LpSolutionInfeasible or (
-                sol == pulp.LpSolutionNoSolutionFound and model.p.status == pulp.LpStatusInfeasible
-            ):
+            if self._run(model, options, remaining):
                 out.status = "infeasible" if i == 0 else "feasible"
                 break
+            sol = model.p.sol_status
             if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
                 out.status = "unknown" if i == 0 else "feasible"
                 break
@@ -613,6 +640,6 @@ class MilpEngine:
             "solve_seconds": round(time.monotonic() - t0, 3),
             "variables": len(model.p.variables()),
             "constraints": len(model.p.constraints),
-            "presolve_retries": 0,
+            "presolve_retries": self.retries,
         }
         return out
