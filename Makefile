@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= instances/october-2025.yaml
 
-.PHONY: run test lint bench
+.PHONY: run test bench ladder
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,3 +23,6 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+ladder: $(STAMP)
+	$(PY) benchmarks/ladder.py

@@ -9,47 +9,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing as mp
 import os
 import platform
-import resource
 import statistics
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def _one(path: str, time_limit: float, workers: int, queue) -> None:
-    from models.loader import load_scenario
-    from planner.solve import solve
-
-    res = solve(load_scenario(path), time_limit=time_limit, workers=workers)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put(
-        {
-            "status": res.status,
-            "valid": res.is_valid,
-            "wall_s": res.stats["wall_seconds"],
-            "peak_mib": round(peak_kib / 1024, 1),
-            "stages": [
-                (s.term, s.value, s.bound, s.proven, round(s.seconds, 3)) for s in res.stages
-            ],
-            "variables": res.stats.get("variables"),
-        }
-    )
-
-
-def measure(path: Path, time_limit: float, workers: int) -> dict:
-    """Solve one instance in a fresh process and return its figures."""
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_one, args=(str(path), time_limit, workers, queue))
-    proc.start()
-    out = queue.get()
-    proc.join()
-    return out
+from common import ROOT, measure
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("|---|---|---|---|---|---|---|")
     for f in files:
-        runs = [measure(f, args.time_limit, args.workers) for _ in range(args.repeat)]
+        runs = [measure(str(f), "cpsat", args.time_limit, args.workers) for _ in range(args.repeat)]
         first = runs[0]
         wall = statistics.median(r["wall_s"] for r in runs)
         peak = max(r["peak_mib"] for r in runs)

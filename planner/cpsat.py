@@ -566,6 +566,30 @@ class CpSatModel:
                 m.add_multiplication_equality(q, [self.x[c.id, k], e])
                 m.add(q >= lo * self.x[c.id, k])
                 parts.append(c.weight * q)
+        direct = sum(parts)
+        m.add(direct == self._staircase(cohorts, name))
+        return direct
+
+    def _staircase(self, cohorts: list[Captive], name: str):
+        """The same sum as W e_0 + sum_j (s_j - s_(j-1)) R_j, R_j the weight left at round j.
+
+        Redundant, but its relaxation sees that every round adds at least min_gap
+        hours to all weight still waiting, which the per-cohort products do not.
+        """
+        m = self.m
+        total = sum(c.weight * c.count for c in cohorts)
+        gap = self.sc.rounds.min_gap_hours
+        weights = [sum(c.weight * self.x[c.id, k] for c in cohorts) for k in range(self.K)]
+        parts = [total * self.end[0]]
+        for j in range(1, self.K):
+            left = m.new_int_var(0, total, f"{name}_left[{j}]")
+            m.add(left == sum(weights[j:]))
+            step = m.new_int_var(gap, max(gap, self.H), f"{name}_step[{j}]")
+            m.add(step == self.start[j] - self.start[j - 1]).only_enforce_if(self.active[j])
+            p = m.new_int_var(0, total * max(gap, self.H), f"{name}_stair[{j}]")
+            m.add_multiplication_equality(p, [step, left])
+            m.add(p >= gap * left)
+            parts.append(p)
         return sum(parts)
 
     # ------------------------------------------------------------------ extraction
