@@ -142,39 +142,46 @@ class _Builder:
 
         facilities = [f"facility-{f + 1}" for f in range(self.n_facilities)]
         destinations = ["west-bank", "gaza"]
+        dest_of = {f: destinations[i % 2] for i, f in enumerate(facilities)}
         ratio_of = {cat: (per, of) for cat, per, of in CATEGORIES}
-        detainees, det_round = [], {}
         by_id = {c["id"]: c for c in captives}
+        # Detainee cohorts are (category, facility) groups released over several rounds,
+        # as in real lists; each round of the drawn plan takes what its captives need.
+        cohorts: dict[str, dict[str, Any]] = {}
+        moved: dict[tuple[str, int], int] = defaultdict(int)  # (cohort, round) -> count
         for k in range(self.n_rounds):
-            need_life = need_other = 0
+            need = {"life": 0, "long": 0}
             for cid, cnt in per_round[k].items():
                 cat = by_id[cid]["category"]
                 if cat in ratio_of:
                     per, of = ratio_of[cat]
-                    need_life += (of or 0) * cnt
-                    need_other += (per - (of or 0)) * cnt
-            for cat, need in (("life", need_life), ("long", need_other)):
-                if need == 0:
+                    need["life"] += (of or 0) * cnt
+                    need["long"] += (per - (of or 0)) * cnt
+            fac = rng.choice(facilities)
+            for cat, n_need in need.items():
+                if n_need == 0:
                     continue
-                did = f"{cat}-round-{k + 1}"
-                detainees.append(
+                did = f"{cat}-{fac}"
+                cohort = cohorts.setdefault(
+                    did,
                     {
                         "id": did,
                         "status": "living",
                         "category": cat,
-                        "count": need + rng.randint(0, 5 * n),
-                        "facility": rng.choice(facilities),
-                        "destination": rng.choice(destinations),
+                        "count": 0,
+                        "facility": fac,
+                        "destination": dest_of[fac],
                         "ready_hour": max(0, releases[k] - rng.choice([0, 24])),
-                    }
+                    },
                 )
-                det_round[did] = k
-        self.det_round = det_round
+                amount = n_need + rng.randint(0, 5 * n)
+                cohort["count"] += amount
+                moved[did, k] += amount
+        detainees = list(cohorts.values())
 
         routes = [
-            {"facility": f, "destination": d, "hours": rng.choice([1, 2, 3])}
+            {"facility": f, "destination": dest_of[f], "hours": rng.choice([1, 2, 3])}
             for f in facilities
-            for d in destinations
         ]
         route_hours = {(r["facility"], r["destination"]): r["hours"] for r in routes}
         seats = 50
@@ -183,10 +190,10 @@ class _Builder:
         living_day: dict[int, int] = defaultdict(int)
         trips_at: dict[int, int] = defaultdict(int)
         route_round: dict[tuple[tuple[str, str], int], int] = defaultdict(int)
-        for d in detainees:
-            k = det_round[d["id"]]
-            fac_day[d["facility"], releases[k] // 24] += d["count"]
-            route_round[(d["facility"], d["destination"]), k] += d["count"]
+        for (did, k), cnt in moved.items():
+            d = cohorts[did]
+            fac_day[d["facility"], releases[k] // 24] += cnt
+            route_round[(d["facility"], d["destination"]), k] += cnt
         for (route, k), cnt in route_round.items():
             for h in range(releases[k], releases[k] + 2 * route_hours[route]):
                 trips_at[h] += math.ceil(cnt / seats)
@@ -201,7 +208,7 @@ class _Builder:
             for s in starts
         )
         last_living = max(ends[cohort_round[c["id"]]] for c in captives if c["status"] == "living")
-        last_release = max(releases[det_round[d["id"]]] for d in detainees) if detainees else 0
+        last_release = max((releases[k] for _, k in moved), default=0)
         makespan = max(ends[-1], last_release)
         corridor_start = last_living + 12
         horizon = max(makespan, corridor_start + 24) + 24 * rng.randint(1, 3)
@@ -210,7 +217,7 @@ class _Builder:
         fac_peak = defaultdict(int)
         for (f, _), cnt in fac_day.items():
             fac_peak[f] = max(fac_peak[f], cnt)
-        life_rounds = [releases[det_round[d["id"]]] for d in detainees if d["category"] == "life"]
+        life_rounds = [releases[k] for did, k in moved if cohorts[did]["category"] == "life"]
         data: dict[str, Any] = {
             "format": "exchange-scenario/1",
             "name": f"generated N={self.n}",
