@@ -704,7 +704,8 @@ class CpSatEngine:
             model = CpSatModel(scenario)
         except (TypeError, OverflowError) as exc:
             # ortools refuses coefficients or domains beyond 64-bit integers.
-            raise ModelTooLargeError(f"numbers too large for the cpsat engine ({exc})") from None
+            detail = " ".join(str(exc).split())[:200]
+            raise ModelTooLargeError(f"numbers too large for the cpsat engine ({detail})") from None
         build_seconds = clock.elapsed()
         terms = list(scenario.objective_terms)
         out = EngineOutcome(status="unknown", engine_version=self.version())

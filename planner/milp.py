@@ -488,7 +488,10 @@ class MilpModel:
         sc = self.sc
 
         def val(v) -> int:
-            return round(pulp.value(v) or 0)
+            # PuLP leaves out of the solve a variable that no constraint or objective
+            # mentions; any value in its bounds is right, so take the lower bound.
+            x = v.varValue if v.varValue is not None else (v.lowBound or 0)
+            return round(x)
 
         rounds = []
         for k in range(self.K):
