@@ -21,7 +21,7 @@ from planner.generate import generate
 from planner.solve import ENGINES, solve
 from tests.planted import Planted, planted
 
-SEEDS = 30
+SEEDS = 40
 
 
 def _agree(data: dict) -> str:
@@ -102,7 +102,7 @@ def test_generated_infeasible(seed: int, scale: int) -> None:
 
 
 @settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
