@@ -41,22 +41,22 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
-def _load_scenario(path: Path) -> Scenario:
+def _load(loader, path: Path):
+    """Load an input file or exit 2 with one line per problem on stderr."""
     try:
-        return load_scenario(path)
+        return loader(path)
     except InputError as exc:
         for line in exc.lines():
             _err(line)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _load_scenario(path: Path) -> Scenario:
+    return _load(load_scenario, path)
 
 
 def _load_plan(path: Path) -> Plan:
-    try:
-        return load_plan(path)
-    except InputError as exc:
-        for line in exc.lines():
-            _err(line)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return _load(load_plan, path)
 
 
 def _progress_printer(quiet: bool):
