@@ -138,7 +138,10 @@ class CpSatModel:
             for d in range(last_start // 24 + 1)
             if 24 * d + a <= last_start
         ]
-        return cp_model.Domain.from_intervals(spans) if spans and a <= hi else cp_model.Domain(0, 0)
+        if not spans or a > hi:
+            # No start fits; _open_hours records the contradiction, the domain stays valid.
+            return cp_model.Domain(0, last_start)
+        return cp_model.Domain.from_intervals(spans)
 
     def _open_hours(self) -> None:
         """Open hours: a <= s_k mod 24 and (s_k mod 24) + duration <= b."""
@@ -146,8 +149,9 @@ class CpSatModel:
         if oh is None:
             return
         a, b = oh
-        if b - self.D < a or self.start_domain.is_empty():
-            self.m.add_bool_or([])  # the window never fits in the open hours
+        last_start = max(self.H - self.D, 0)
+        if b - self.D < a or a > last_start:
+            self.m.add_bool_or([])  # no window fits in the open hours within the horizon
             return
         for k in range(self.K):
             day = self.m.new_int_var(0, self.H // 24 + 1, f"start_day[{k}]")
