@@ -185,3 +185,18 @@ def test_numbers_too_large_for_an_engine_exit_2_with_one_line(tmp_path: Path, en
     assert len(lines) == 1
     assert lines[0].startswith(f"{sc}: ")
     assert "too large" in lines[0] or "overflow" in lines[0]
+
+
+@pytest.mark.parametrize("engine", ["cpsat", "milp-highs", "milp-cbc"])
+def test_every_engine_from_the_command_line(tmp_path: Path, engine: str) -> None:
+    res = runner.invoke(app, ["solve", str(write(tmp_path, TINY)), "--engine", engine, "--json"])
+    assert res.exit_code == 0, res.output
+    plan = json.loads(res.stdout)
+    assert plan["engine"] == engine
+    assert plan["status"] == "optimal"
+    assert plan["objective"] == {
+        "living_release_hours": 14,
+        "release_hours": 14,
+        "makespan": 12,
+        "rounds": 2,
+    }
