@@ -149,8 +149,8 @@ def table(rows: list[dict], cap: float, seeds: int, seconds: float) -> str:
         lines += [
             "",
             f"Median over instances of (best MILP time / CP-SAT time): "
-            f"{statistics.median(ratios):.1f}x (a MILP time marked `feasible` or `unknown` hit the cap, "
-            "so its ratio is a lower bound).",
+            f"{statistics.median(ratios):.1f}x (a MILP time marked `feasible` or `unknown` "
+            "hit the cap, so its ratio is a lower bound).",
         ]
     lines += ["", "## Size ladder (median wall s over seeds; * = a seed not proven)", ""]
     med = _medians(rows, "wall_s")
