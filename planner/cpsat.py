@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -693,13 +694,37 @@ class CpSatEngine:
         solver = cp_model.CpSolver()
         self._parameters(solver, options, clock.remaining())
         try:
-            status = solver.solve(model.m, reporter)
-            return solver, status, False
+            return solver, self._watched(solver, model, options, reporter), False
         except IndexError:
             solver = cp_model.CpSolver()
             self._parameters(solver, options, clock.remaining())
             solver.parameters.cp_model_presolve = False
-            return solver, solver.solve(model.m, reporter), True
+            return solver, self._watched(solver, model, options, reporter), True
+
+    @staticmethod
+    def _watched(solver: cp_model.CpSolver, model: CpSatModel, options: SolveOptions, reporter):
+        """Run the solver; a stop event set meanwhile ends the search within 0.1 s.
+
+        The solution callback alone would notice the event only at the next
+        incumbent, which may never come during a long proof.
+        """
+        if options.stop is None:
+            return solver.solve(model.m, reporter)
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.1):
+                if options.stop.is_set():
+                    solver.stop_search()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            return solver.solve(model.m, reporter)
+        finally:
+            done.set()
+            watcher.join()
 
     def solve(self, scenario: Scenario, options: SolveOptions) -> EngineOutcome:
         """Build the model and minimise the objective terms one after another."""

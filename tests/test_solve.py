@@ -121,3 +121,22 @@ def test_validator_does_not_import_the_model_code() -> None:
             imported.add(node.module)
     assert not any(m == "planner" or m.startswith("planner.") for m in imported)
     assert not any("ortools" in m or "pulp" in m for m in imported)
+
+
+def test_stop_ends_a_long_proof_without_waiting_for_a_new_incumbent() -> None:
+    # A generated N=16 scenario takes minutes to prove; Stop after 1 s must end the
+    # search promptly and keep the best plan found so far.
+    from planner.generate import generate
+
+    big = scenario_from_data(generate(16, 0))
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    timer.start()
+    try:
+        res = solve(big, time_limit=300, stop=stop)
+    finally:
+        timer.cancel()
+    assert res.status in ("feasible", "unknown")
+    assert res.stats["wall_seconds"] < 120  # far below the 300 s limit
+    if res.has_plan:
+        assert res.violations == []
