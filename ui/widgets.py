@@ -1,0 +1,91 @@
+"""Small Streamlit pieces shared by the pages (status, verdict, KPIs, progress)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from planner.engine import Progress
+from ui import charts, views
+from ui.state import PlanRecord
+
+
+def status_box(record: PlanRecord) -> None:
+    """The plan's status in words, coloured by what it means for the planner."""
+    text = views.status_words(record.plan.status)
+    {"optimal": st.success, "feasible": st.warning}.get(record.plan.status, st.error)(
+        f"**{record.name}**: {text}"
+    )
+
+
+def verdict_box(record: PlanRecord) -> None:
+    """The validator's verdict, and every broken rule if there is any."""
+    ok, text = views.verdict(record.plan, record.violations)
+    if ok:
+        st.caption(f":material/verified: {text}")
+    else:
+        st.error(text, icon=":material/bug_report:")
+        st.dataframe(views.violation_frame(record.violations), hide_index=True, width="stretch")
+
+
+def kpi_metrics(record: PlanRecord, previous: PlanRecord | None = None) -> None:
+    """The headline KPIs as metrics, with the change from ``previous`` when given."""
+    k = views.kpi_summary(record.plan)
+    if not k:
+        return
+    p = views.kpi_summary(previous.plan) if previous is not None else {}
+    start = record.scenario.start
+
+    def delta(name: str) -> int | None:
+        a, b = k.get(name), p.get(name)
+        return None if a is None or b is None or a == b else a - b
+
+    cols = st.columns(5)
+    hour = k["last_living_home_hour"]
+    cols[0].metric(
+        "Last living home",
+        "-" if hour is None else f"hour {hour}",
+        delta=delta("last_living_home_hour"),
+        delta_color="inverse",
+        help="When the last living captive is home: "
+        + (views.hour_label(hour, start) if hour is not None else "no living captives"),
+    )
+    cols[1].metric("Rounds", k["rounds"], delta=delta("rounds"), delta_color="inverse")
+    cols[2].metric(
+        "Makespan",
+        f"hour {k['makespan']}",
+        delta=delta("makespan"),
+        delta_color="inverse",
+        help=views.hour_label(k["makespan"], start)
+        + ": the latest release or phase end of the plan",
+    )
+    cols[3].metric("Captives released", k["captives_released"], delta=delta("captives_released"))
+    cols[4].metric("Detainees released", k["detainees_released"], delta=delta("detainees_released"))
+    if previous is not None:
+        st.caption(f"Changes are against **{previous.name}**.")
+
+
+def progress_view(events: Sequence[Progress], terms: Sequence[str], key: str) -> None:
+    """Progress of a solve: one line, the stage table and value/bound over time."""
+    events = list(events)
+    st.markdown(views.progress_line(events))
+    table = views.stage_table(events, terms)
+    done = int((table["state"].isin(["proven", "done"])).sum())
+    st.progress(done / max(1, len(terms)), text=f"{done} of {len(terms)} objective stages done")
+    st.dataframe(table, hide_index=True, width="stretch")
+    frame = views.progress_frame(events)
+    if len(frame):
+        st.plotly_chart(
+            charts.progress_figure(frame, terms), key=key, config={"displayModeBar": False}
+        )
+
+
+def previous_with_plan(records: Sequence[PlanRecord], record: PlanRecord) -> PlanRecord | None:
+    """The latest record before ``record`` that has a plan."""
+    before = []
+    for r in records:
+        if r is record:
+            break
+        before.append(r)
+    return next((r for r in reversed(before) if r.has_plan), None)
