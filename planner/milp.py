@@ -554,10 +554,11 @@ class MilpEngine:
         limit = max(1, math.ceil(limit))
         # Objectives are whole numbers, so an absolute gap below 1 proves the optimum.
         if self.backend == "highs":
+            # No `threads`: HiGHS keeps one thread pool per process and fails every
+            # later solve that asks for a different size, so it keeps its default.
             return pulp.HiGHS(
                 msg=options.log,
                 timeLimit=limit,
-                threads=options.workers,
                 gapRel=0,
                 gapAbs=0.5,
                 random_seed=options.seed,

@@ -140,3 +140,10 @@ def test_stop_ends_a_long_proof_without_waiting_for_a_new_incumbent() -> None:
     assert res.stats["wall_seconds"] < 120  # far below the 300 s limit
     if res.has_plan:
         assert res.violations == []
+
+
+def test_milp_highs_solves_again_with_another_worker_count() -> None:
+    # HiGHS keeps one thread pool per process; asking for another size used to make
+    # every later solve in the process end "unknown" at once.
+    assert solve(scenario(), engine="milp-highs", workers=2).status == "optimal"
+    assert solve(scenario(), engine="milp-highs", workers=1).status == "optimal"
