@@ -21,7 +21,7 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run ui/app.py --server.showEmailPrompt=false \
+	$(VENV)/bin/streamlit run ui/app.py --server.address=localhost --server.showEmailPrompt=false \
 		--browser.gatherUsageStats=false --server.maxUploadSize=10
 
 solve: $(STAMP)
