@@ -562,6 +562,7 @@ class MilpEngine:
                 gapRel=0,
                 gapAbs=0.5,
                 random_seed=options.seed,
+                **({} if preprocess else {"presolve": "off"}),
             )
         # CBC reports a stop on an absolute gap as "not proven", so only the relative
         # gap is set (to 0): CBC then closes the gap completely before saying optimal.
@@ -573,20 +574,27 @@ class MilpEngine:
             options=[] if preprocess else ["preprocess off"],
         )
 
-    def _run(self, model: MilpModel, options: SolveOptions, limit: float) -> bool:
+    def _run(self, model: MilpModel, options: SolveOptions, deadline: float) -> bool:
         """Solve once; return True when the answer is "infeasible".
 
-        CBC's preprocessing has declared feasible models infeasible (seen on a stage
-        whose previous optimum satisfies it), so CBC confirms every "infeasible" with
-        preprocessing off before it is believed.
+        Both solvers' presolve/preprocessing have declared feasible models infeasible,
+        or stopped with no answer long before the time limit (CBC on a stage whose
+        previous optimum satisfies it, HiGHS on generated scenarios; the cross-check
+        found both). So an answer without a plan is confirmed with presolve off,
+        in the time that is left, before it is believed.
         """
         with _quiet_stdout(not options.log):
-            model.p.solve(self._solver(options, limit))
-        if self._infeasible(model) and self.backend == "cbc":
+            model.p.solve(self._solver(options, deadline - time.monotonic()))
+        left = deadline - time.monotonic()
+        if not self._solved(model) and left > 0:
             self.retries += 1
             with _quiet_stdout(not options.log):
-                model.p.solve(self._solver(options, limit, preprocess=False))
+                model.p.solve(self._solver(options, left, preprocess=False))
         return self._infeasible(model)
+
+    @staticmethod
+    def _solved(model: MilpModel) -> bool:
+        return model.p.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
 
     @staticmethod
     def _infeasible(model: MilpModel) -> bool:
@@ -611,7 +619,7 @@ class MilpEngine:
             expr = model.terms[term]
             model.p.setObjective(expr)
             st = time.monotonic()
-            if self._run(model, options, remaining):
+            if self._run(model, options, t0 + options.time_limit):
                 out.status = "infeasible" if i == 0 else "feasible"
                 break
             sol = model.p.sol_status

@@ -79,6 +79,18 @@ def _seeds(n: int) -> list[int]:
     return list(range(n))
 
 
+@pytest.mark.parametrize(
+    ("size", "seed"),
+    [
+        (1, 3),  # CBC preprocessing called stage 3 infeasible
+        (2, 75),  # HiGHS presolve called stage 1 infeasible
+        (2, 135),  # HiGHS stopped stage 4 at once with no answer
+    ],
+)
+def test_known_solver_traps(size: int, seed: int) -> None:
+    assert _agree(generate(size, seed)) == "optimal"
+
+
 @pytest.mark.parametrize("seed", _seeds(SEEDS))
 def test_generated_feasible(seed: int, scale: int) -> None:
     for s in range(seed * scale, (seed + 1) * scale):
