@@ -178,10 +178,13 @@ def as_int(value: Any, default: int | None, low: int = 0, high: int = 10**9) -> 
     return value if ok else default
 
 
-def int_input(label: str, value: Any, name: str, **kw: Any) -> int | None:
-    start = as_int(value, None)
+def int_input(
+    label: str, value: Any, name: str, low: int = 0, default: int | None = None, **kw: Any
+) -> int | None:
+    """A whole-number input in [low, 10^9], starting at ``value`` (or ``default``)."""
+    start = as_int(value, default, low=low)
     return st.number_input(
-        label, min_value=0, max_value=10**9, value=start, step=1, key=key(name), **kw
+        label, min_value=low, max_value=10**9, value=start, step=1, key=key(name), **kw
     )
 
 
@@ -297,13 +300,8 @@ with tab_sites:
         if st.checkbox("Limit transport", value=vb is not None, key=key("veh_on")):
             general["vehicles"] = {
                 "count": int_input("Vehicles", (vb or {}).get("count", 10), "veh_count"),
-                "seats": st.number_input(
-                    "Seats per vehicle",
-                    min_value=1,
-                    max_value=10**9,
-                    value=as_int((vb or {}).get("seats"), 50, low=1),
-                    step=1,
-                    key=key("veh_seats"),
+                "seats": int_input(
+                    "Seats per vehicle", (vb or {}).get("seats"), "veh_seats", low=1, default=50
                 ),
             }
     tb = base.get("teams") if isinstance(base.get("teams"), dict) else None
@@ -311,13 +309,12 @@ with tab_sites:
         st.markdown("**Handover teams**")
         if st.checkbox("Limit teams", value=tb is not None, key=key("teams_on")):
             general["teams"] = {
-                "count": st.number_input(
+                "count": int_input(
                     "Teams (overlapping handovers)",
-                    min_value=1,
-                    max_value=10**9,
-                    value=as_int((tb or {}).get("count"), 1, low=1),
-                    step=1,
-                    key=key("teams_count"),
+                    (tb or {}).get("count"),
+                    "teams_count",
+                    low=1,
+                    default=1,
                 )
             }
     rcb = base.get("reception") if isinstance(base.get("reception"), dict) else None
