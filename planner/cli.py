@@ -13,21 +13,21 @@ from typing import Annotated
 
 import typer
 
-from models.errors import InputError
-from models.loader import load_plan, load_scenario, scenario_from_data, scenario_to_yaml
+from models.loader import scenario_from_data, scenario_to_yaml
 from models.plan import Plan
 from models.scenario import Scenario
 from planner import report, validate
-from planner.engine import Progress
-
-EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_BUG = 0, 1, 2, 3, 4
-STATUS_EXIT = {
-    "optimal": EXIT_OK,
-    "feasible": EXIT_OK,
-    "infeasible": EXIT_INFEASIBLE,
-    "unknown": EXIT_NO_PLAN,
-}
-PROGRESS_AFTER_SECONDS = 1.0
+from planner.clikit import (
+    EXIT_BAD_INPUT,
+    EXIT_BUG,
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    STATUS_EXIT,
+    _err,
+    _load_plan,
+    _load_scenario,
+    _progress_printer,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -35,38 +35,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Plan exchange rounds of a ceasefire deal and check plans against every agreed rule.",
 )
-
-
-def _err(line: str) -> None:
-    typer.echo(line, err=True)
-
-
-def _load(loader, path: Path):
-    """Load an input file or exit 2 with one line per problem on stderr."""
-    try:
-        return loader(path)
-    except InputError as exc:
-        for line in exc.lines():
-            _err(line)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def _load_scenario(path: Path) -> Scenario:
-    return _load(load_scenario, path)
-
-
-def _load_plan(path: Path) -> Plan:
-    return _load(load_plan, path)
-
-
-def _progress_printer(quiet: bool):
-    """Print incumbents to stderr once a solve has run for a second (short solves stay quiet)."""
-
-    def show(p: Progress) -> None:
-        if not quiet and p.elapsed >= PROGRESS_AFTER_SECONDS:
-            _err(report.render_progress(p))
-
-    return show
 
 
 @app.command()
@@ -202,6 +170,17 @@ def generate(
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+def _register_negotiator_commands() -> None:
+    """Commands of the negotiator tools live in their own modules (one per feature)."""
+    import importlib
+
+    for name in ("planner.cli_explain", "planner.cli_whatif", "planner.cli_replan"):
+        importlib.import_module(name).register(app)
+
+
+_register_negotiator_commands()
 
 
 def main() -> None:

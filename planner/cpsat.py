@@ -13,6 +13,7 @@ import itertools
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ortools
@@ -44,6 +45,8 @@ class CpSatModel:
         self.D = scenario.rounds.duration_hours
         self.H = scenario.horizon_hours
         self.terms: dict[str, cp_model.LinearExprT] = {}
+        # Lexicographic order of the terms; a subclass may put terms of its own first.
+        self.order: list[str] = list(scenario.objective_terms)
         self._flow_out: dict[tuple[str, int], list[cp_model.IntVar]] = {}
         self._variables()
         self._rounds_sequence()
@@ -726,17 +729,22 @@ class CpSatEngine:
             done.set()
             watcher.join()
 
-    def solve(self, scenario: Scenario, options: SolveOptions) -> EngineOutcome:
-        """Build the model and minimise the objective terms one after another."""
+    def solve(
+        self,
+        scenario: Scenario,
+        options: SolveOptions,
+        build: Callable[[Scenario], CpSatModel] = CpSatModel,
+    ) -> EngineOutcome:
+        """Build the model (``build``, for extended models) and minimise ``model.order``."""
         clock = _Clock(time.monotonic(), options.time_limit)
         try:
-            model = CpSatModel(scenario)
+            model = build(scenario)
         except (TypeError, OverflowError) as exc:
             # ortools refuses coefficients or domains beyond 64-bit integers.
             detail = " ".join(str(exc).split())[:200]
             raise ModelTooLargeError(f"numbers too large for the cpsat engine ({detail})") from None
         build_seconds = clock.elapsed()
-        terms = list(scenario.objective_terms)
+        terms = list(model.order)
         out = EngineOutcome(status="unknown", engine_version=self.version())
         presolve_retries = 0
         for i, term in enumerate(terms):

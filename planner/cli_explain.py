@@ -1,0 +1,9 @@
+"""Command line: explain, binding (registered on the main app by ``planner.cli``)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
