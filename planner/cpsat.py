@@ -35,15 +35,49 @@ _STATUS = {
 }
 
 
-class CpSatModel:
-    """Builds the CP-SAT model of one scenario; ``terms`` holds the objective expressions."""
+def relaxed_size(scenario: Scenario) -> tuple[int, int]:
+    """Round slots and horizon of the explain model: room enough to lift ``rounds``/``horizon``.
 
-    def __init__(self, scenario: Scenario):
+    Every round releases a captive, so more slots than captives are never needed (capped
+    to keep the model small). The horizon grows to fit every explicit deadline, ready
+    hour and phase bound, plus every slot one full gap, window and lag apart.
+    """
+    sc = scenario
+    captives = sum(c.count for c in sc.captives)
+    k = min(captives, max(2 * sc.rounds.max_rounds, sc.rounds.max_rounds + 4))
+    k = max(k, sc.rounds.max_rounds)
+    hours = [sc.horizon_hours]
+    hours += [c.ready_hour for c in sc.captives] + [d.ready_hour for d in sc.detainees]
+    hours += [c.deadline_hour or 0 for c in sc.captives]
+    hours += [d.deadline_hour or 0 for d in sc.detainees]
+    hours += [p.earliest_start + (p.deadline_hour or 0) for p in sc.phases]
+    r = sc.rounds
+    step = max(r.min_gap_hours, r.duration_hours) + r.detainee_lag_hours[1] + 24
+    phases = sum(p.duration_hours + sum(a.lag_hours for a in p.after) for p in sc.phases)
+    within = max((pkg.within_hours for pkg in sc.packages), default=0)
+    return k, max(hours) + k * step + phases + within + r.duration_hours + 24
+
+
+class CpSatModel:
+    """Builds the CP-SAT model of one scenario; ``terms`` holds the objective expressions.
+
+    With ``explain=True`` every negotiable rule instance is enforced only under its own
+    literal in ``guards`` (named as in :mod:`planner.explain`: ``ratio:<name>``,
+    ``deadline:<cohort>``, ``horizon``, ...), so that solving under assumptions finds
+    which rules conflict. Lifting ``horizon`` or ``rounds`` needs room the exact model
+    does not have, so that model has more round slots and a longer time axis
+    (:func:`relaxed_size`), closed off by those two guards; it has no objective.
+    """
+
+    def __init__(self, scenario: Scenario, explain: bool = False):
         self.sc = scenario
         self.m = cp_model.CpModel()
-        self.K = scenario.rounds.max_rounds
+        self.explain = explain
+        self.guards: dict[str, cp_model.IntVar] = {}
+        self.K0 = scenario.rounds.max_rounds
+        self.H0 = scenario.horizon_hours
+        self.K, self.H = relaxed_size(scenario) if explain else (self.K0, self.H0)
         self.D = scenario.rounds.duration_hours
-        self.H = scenario.horizon_hours
         self.terms: dict[str, cp_model.LinearExprT] = {}
         # Lexicographic order of the terms; a subclass may put terms of its own first.
         self.order: list[str] = list(scenario.objective_terms)
@@ -65,7 +99,33 @@ class CpSatModel:
         self._phases()
         self._zone_opening()
         self._priority()
-        self._objective_terms()
+        if explain:
+            self._horizon_guard()
+        else:
+            self._objective_terms()
+
+    def _g(self, rule: str) -> list[cp_model.IntVar]:
+        """Enforcement literals of one rule instance: none in the exact model."""
+        if not self.explain:
+            return []
+        if rule not in self.guards:
+            self.guards[rule] = self.m.new_bool_var(f"rule[{rule}]")
+        return [self.guards[rule]]
+
+    def _never(self, rule: str) -> None:
+        """The rule alone cannot hold (no plan exists while it is in force)."""
+        self.m.add_bool_or([~g for g in self._g(rule)])
+
+    def _horizon_guard(self) -> None:
+        """Completeness: e_k, r_k and phase ends <= horizon (explain model only)."""
+        m, H = self.m, self.H0
+        for k in range(self.K):
+            m.add(self.end[k] <= H).only_enforce_if(self.active[k], *self._g("horizon"))
+            m.add(self.release[k] <= H).only_enforce_if(self.moves[k], *self._g("horizon"))
+        for p in self.sc.phases:
+            m.add(self.phase_start[p.id] + p.duration_hours <= H).only_enforce_if(
+                self._g("horizon")
+            )
 
     # ------------------------------------------------------------------ variables
 
@@ -75,7 +135,8 @@ class CpSatModel:
         lag_lo, lag_hi = sc.rounds.detainee_lag_hours
         last_start = self.H - self.D
         if last_start < 0:
-            m.add_bool_or([])  # no handover window fits in the horizon: no plan exists
+            # No handover window fits in the horizon: no plan exists.
+            m.add_bool_or([])
             last_start = 0
         self.active = [m.new_bool_var(f"active[{k}]") for k in range(K)]
         self.start_domain = self._start_domain(last_start)
@@ -122,18 +183,24 @@ class CpSatModel:
         m.add(self.active[0] == 1)
         for k in range(1, K):
             m.add_implication(self.active[k], self.active[k - 1])
-            m.add(self.start[k] >= self.start[k - 1] + gap).only_enforce_if(self.active[k])
+            m.add(self.start[k] >= self.start[k - 1]).only_enforce_if(self.active[k])
+            if gap > 0:
+                m.add(self.start[k] >= self.start[k - 1] + gap).only_enforce_if(
+                    self.active[k], *self._g("rounds")
+                )
             m.add(self.start[k] == self.start[k - 1]).only_enforce_if(~self.active[k])
             m.add(self.release[k] == self.release[k - 1]).only_enforce_if(~self.active[k])
         for k in range(K):
             m.add(sum(self.x[c.id, k] for c in self.sc.captives) >= 1).only_enforce_if(
                 self.active[k]
             )
+        for k in range(self.K0, K):  # slots beyond max_rounds exist only to lift `rounds`
+            m.add(self.active[k] == 0).only_enforce_if(self._g("rounds"))
 
     def _start_domain(self, last_start: int) -> cp_model.Domain:
         """Hours a round may start: [0, H - D], cut to the open hours when they are few days."""
         oh = self.sc.rounds.open_hours
-        if oh is None or self.H // 24 > MAX_DAYS_AS_DOMAIN:
+        if oh is None or self.H // 24 > MAX_DAYS_AS_DOMAIN or self.explain:
             return cp_model.Domain(0, last_start)
         a, b = oh
         hi = min(b - self.D, 23)
@@ -155,12 +222,12 @@ class CpSatModel:
         a, b = oh
         last_start = max(self.H - self.D, 0)
         if b - self.D < a or a > last_start:
-            self.m.add_bool_or([])  # no window fits in the open hours within the horizon
+            self._never("open_hours")  # no window fits in the open hours within the horizon
             return
         for k in range(self.K):
             day = self.m.new_int_var(0, self.H // 24 + 1, f"start_day[{k}]")
             hour = self.m.new_int_var(a, min(b - self.D, 23), f"start_hour[{k}]")
-            self.m.add(self.start[k] == 24 * day + hour)
+            self.m.add(self.start[k] == 24 * day + hour).only_enforce_if(self._g("open_hours"))
 
     def _sites(self) -> None:
         """Each active round has exactly one site; tied starts list their sites in order."""
@@ -185,8 +252,9 @@ class CpSatModel:
             m.add(sum(self.x[c.id, k] for k in range(self.K)) == c.count)
         for d in self.sc.detainees:
             m.add(sum(self.z[d.id, k] for k in range(self.K)) == d.count)
-        for k in range(self.K):
-            m.add(self.release[k] <= self.H).only_enforce_if(self.moves[k])
+        if not self.explain:  # the explain model checks the horizon under its guard
+            for k in range(self.K):
+                m.add(self.release[k] <= self.H).only_enforce_if(self.moves[k])
 
     def _captive_eligibility(self) -> None:
         """Captive eligibility: ready, deadline and the site serving the cohort's zone."""
@@ -195,8 +263,12 @@ class CpSatModel:
             deadline = sc.captive_deadline[c.id]
             for k in range(self.K):
                 u = self.u[c.id, k]
-                m.add(self.start[k] >= c.ready_hour).only_enforce_if(u)
-                m.add(self.end[k] <= deadline).only_enforce_if(u)
+                if c.ready_hour > 0:
+                    m.add(self.start[k] >= c.ready_hour).only_enforce_if(
+                        u, *self._g(f"ready:{c.id}")
+                    )
+                if not self.explain or c.deadline_hour is not None:
+                    m.add(self.end[k] <= deadline).only_enforce_if(u, *self._g(f"deadline:{c.id}"))
                 for j, site in enumerate(sc.sites):
                     if not sc.site_serves(site, c):
                         m.add_bool_or([~u, ~self.at_site[k][j]])
@@ -208,8 +280,14 @@ class CpSatModel:
             deadline = sc.detainee_deadline[d.id]
             for k in range(self.K):
                 v = self.v[d.id, k]
-                m.add(self.release[k] >= d.ready_hour).only_enforce_if(v)
-                m.add(self.release[k] <= deadline).only_enforce_if(v)
+                if d.ready_hour > 0:
+                    m.add(self.release[k] >= d.ready_hour).only_enforce_if(
+                        v, *self._g(f"ready:{d.id}")
+                    )
+                if not self.explain or d.deadline_hour is not None:
+                    m.add(self.release[k] <= deadline).only_enforce_if(
+                        v, *self._g(f"deadline:{d.id}")
+                    )
 
     # ------------------------------------------------------------------ capacity
 
@@ -224,19 +302,20 @@ class CpSatModel:
             for k in range(self.K):
                 self.m.add(
                     self._captives_in_round(k) <= site.max_captives_per_round
-                ).only_enforce_if(self.at_site[k][j])
+                ).only_enforce_if(self.at_site[k][j], *self._g(f"site:{site.id}"))
 
     def _teams_and_site_overlap(self) -> None:
         """Capacity: overlapping handover windows <= teams.count, never two at one site."""
         sc, m = self.sc, self.m
         # Windows are compared as open intervals, so a zero-length window overlaps nothing,
         # and starts min_gap_hours >= duration apart never overlap.
-        if self.D == 0 or sc.rounds.min_gap_hours >= self.D or self.K == 1:
+        gap_holds = sc.rounds.min_gap_hours >= self.D and not self.explain
+        if self.D == 0 or gap_holds or self.K == 1:
             return
         if sc.teams is not None and sc.teams.count < self.K:
             windows = [
                 m.new_optional_fixed_size_interval_var(
-                    self.start[k], self.D, self.active[k], f"w[{k}]"
+                    self.start[k], self.D, self._counted(k, "teams"), f"w[{k}]"
                 )
                 for k in range(self.K)
             ]
@@ -250,6 +329,16 @@ class CpSatModel:
             ]
             m.add_no_overlap(at_site)
 
+    def _counted(self, k: int, rule: str) -> cp_model.IntVar:
+        """Slot k is active and (explain model) ``rule`` is in force."""
+        if not self.explain:
+            return self.active[k]
+        both = self.m.new_bool_var(f"counted[{rule},{k}]")
+        g = self._g(rule)[0]
+        self.m.add_bool_and([self.active[k], g]).only_enforce_if(both)
+        self.m.add_bool_or([~self.active[k], ~g, both])
+        return both
+
     def _reception(self) -> None:
         """Capacity: living captives with e_k in one day <= reception.max_living_per_day."""
         sc, m = self.sc, self.m
@@ -262,12 +351,13 @@ class CpSatModel:
         per_round = [self._captives_in_round(k, living) for k in range(self.K)]
         day = self._day_vars(self.end, "end_day")
         # Ends are non-decreasing in k, so the rounds ending on one day are a block k..l.
+        g = self._g("reception")
         for k in range(self.K):
-            m.add(per_round[k] <= cap)
+            m.add(per_round[k] <= cap).only_enforce_if(g)
             for j in range(k + 1, self.K):
                 same = m.new_bool_var(f"same_end_day[{k},{j}]")
                 m.add(day[j] >= day[k] + 1).only_enforce_if(~same)
-                m.add(sum(per_round[k : j + 1]) <= cap).only_enforce_if(same)
+                m.add(sum(per_round[k : j + 1]) <= cap).only_enforce_if(same, *g)
 
     def _day_vars(self, hours, name: str) -> list[cp_model.IntVar]:
         """Day index of each hour expression: 24 d <= h <= 24 d + 23."""
@@ -308,7 +398,9 @@ class CpSatModel:
                     g = m.new_int_var(0, total, f"same_day_out[{f.id},{k},{j}]")
                     m.add(g >= out[j]).only_enforce_if(same[k, j])
                     shared.append(g)
-                m.add(out[k] + sum(shared) <= f.max_releases_per_day)
+                m.add(out[k] + sum(shared) <= f.max_releases_per_day).only_enforce_if(
+                    self._g(f"facility:{f.id}")
+                )
 
     def _vehicle_trips(self) -> None:
         """Capacity: ceil(n/seats) trips per round and route, busy [r_k, r_k + 2h), <= vehicles."""
@@ -325,7 +417,9 @@ class CpSatModel:
             total = sum(d.count for d in cohorts)
             for k in range(self.K):
                 trips = m.new_int_var(0, math.ceil(total / seats), f"trips[{route},{k}]")
-                m.add(trips * seats >= sum(self.z[d.id, k] for d in cohorts))
+                m.add(trips * seats >= sum(self.z[d.id, k] for d in cohorts)).only_enforce_if(
+                    self._g("vehicles")
+                )
                 if hours == 0:
                     continue  # a trip of zero hours is never busy
                 intervals.append(
@@ -352,27 +446,30 @@ class CpSatModel:
             rest = rule.per_captive - sum(ow.count for ow in rule.of_which)
             if rest > 0:
                 slots.append((rest, eligible))
+            g = self._g(f"ratio:{rule.name}")
             for k in range(self.K):
                 n = self._captives_in_round(k, governed)
                 # Redundant but tightening: all slots together need per_captive each from `from`.
-                m.add(sum(self.z[d.id, k] for d in eligible) >= rule.per_captive * n)
+                m.add(
+                    sum(self.z[d.id, k] for d in eligible) >= rule.per_captive * n
+                ).only_enforce_if(g)
                 for si, (per, accepted) in enumerate(slots):
-                    self._slot_flow(f"{ri},{si}", k, n, per, accepted)
+                    self._slot_flow(f"{ri},{si}", k, n, per, accepted, g)
         # Each detainee serves at most one captive: flows out of a cohort fit its count.
         for (did, k), flows in self._flow_out.items():
             m.add(sum(flows) <= self.z[did, k])
 
-    def _slot_flow(self, slot: str, k: int, n, per: int, accepted: list[Detainee]) -> None:
+    def _slot_flow(self, slot: str, k: int, n, per: int, accepted: list[Detainee], g) -> None:
         """One slot of one rule in one round receives per x n detainees it accepts."""
         if not accepted:
-            self.m.add(n == 0)
+            self.m.add(n == 0).only_enforce_if(g)
             return
         flows = []
         for d in accepted:
             f = self.m.new_int_var(0, d.count, f"flow[{slot},{d.id},{k}]")
             self._flow_out.setdefault((d.id, k), []).append(f)
             flows.append(f)
-        self.m.add(sum(flows) >= per * n)
+        self.m.add(sum(flows) >= per * n).only_enforce_if(g)
 
     def _packages(self) -> None:
         """Packages: matching detainees released <= within_hours after the last matching captive."""
@@ -383,7 +480,7 @@ class CpSatModel:
             for d in sc.detainees_matching(pkg.detainees):
                 for k in range(self.K):
                     m.add(self.release[k] <= last + pkg.within_hours).only_enforce_if(
-                        self.v[d.id, k]
+                        self.v[d.id, k], *self._g(f"package:{pkg.name}")
                     )
 
     def _last_release(self, cohorts: list[Captive], name: str) -> cp_model.IntVar:
@@ -423,6 +520,9 @@ class CpSatModel:
         sc, m = self.sc, self.m
         self.phase_start: dict[str, cp_model.IntVar] = {}
         for p in sc.phases:
+            if self.explain:
+                self._phase_window_guarded(p)
+                continue
             latest_end = min(self.H, p.deadline_hour if p.deadline_hour is not None else self.H)
             hi = latest_end - p.duration_hours
             if hi < p.earliest_start:
@@ -431,12 +531,26 @@ class CpSatModel:
             self.phase_start[p.id] = m.new_int_var(p.earliest_start, hi, f"phase[{p.id}]")
         for p in sc.phases:
             sp = self.phase_start[p.id]
+            g = self._g(f"phase:{p.id}")
             for j, cond in enumerate(p.after):
                 if cond.kind == "phase":
                     q = sc.phase_by_id[cond.phase]
-                    m.add(sp >= self.phase_start[q.id] + q.duration_hours + cond.lag_hours)
+                    m.add(
+                        sp >= self.phase_start[q.id] + q.duration_hours + cond.lag_hours
+                    ).only_enforce_if(g)
                 else:
                     self._released_share(p.id, j, sp, cond)
+
+    def _phase_window_guarded(self, p) -> None:
+        """Explain model: earliest start and deadline under the phase's guard."""
+        m = self.m
+        hi = max(self.H - p.duration_hours, 0)
+        sp = self.phase_start[p.id] = m.new_int_var(0, hi, f"phase[{p.id}]")
+        g = self._g(f"phase:{p.id}")
+        if p.earliest_start > 0:
+            m.add(sp >= p.earliest_start).only_enforce_if(g)
+        if p.deadline_hour is not None:
+            m.add(sp + p.duration_hours <= p.deadline_hour).only_enforce_if(g)
 
     def _released_share(self, pid: str, j: int, sp, cond) -> None:
         """Phase after ``*_released``: at least ceil(f N) released by s_p - lag."""
@@ -461,7 +575,7 @@ class CpSatModel:
             m.add(got <= sum(counts[c.id, k] for c in cohorts))
             m.add(got == 0).only_enforce_if(~by_then)
             credited.append(got)
-        m.add(sum(credited) >= need)
+        m.add(sum(credited) >= need).only_enforce_if(self._g(f"phase:{pid}"))
 
     def _zone_opening(self) -> None:
         """Captive eligibility: s_k >= end of every phase that opens the cohort's zone."""
@@ -472,7 +586,7 @@ class CpSatModel:
                 for k in range(self.K):
                     m.add(
                         self.start[k] >= self.phase_start[pid] + p.duration_hours
-                    ).only_enforce_if(self.u[c.id, k])
+                    ).only_enforce_if(self.u[c.id, k], *self._g(f"phase:{pid}"))
 
     def _priority(self) -> None:
         """Priority: hard tiers in order; soft tiers priced as priority_inversion_hours."""
@@ -499,7 +613,7 @@ class CpSatModel:
                         m.add(last >= self.end[k]).only_enforce_if(self.u[c.id, k])
                 bounds.append((first, last))
             for (_, last_i), (first_j, _) in itertools.pairwise(bounds):
-                m.add(last_i <= first_j)
+                m.add(last_i <= first_j).only_enforce_if(self._g("priority"))
             return
         # Soft: the penalty is an objective term, so first/last are exact.
         exact = [

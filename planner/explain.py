@@ -1,0 +1,488 @@
+"""Why a proposal cannot work, what it would take, and which limits bind a plan.
+
+- :func:`explain`: a minimal set of rules that cannot hold together, found with
+  CP-SAT assumptions on the explain model (every negotiable rule instance under its
+  own literal) and shrunk by deletion until removing any one rule is feasible,
+  each removal checked by re-solving.
+- :func:`repairs`: for each rule of the conflict, the smallest single change
+  (one knob of :mod:`planner.rules`) that restores feasibility, found by bisection,
+  and the objective of the repaired plan.
+- :func:`binding`: for a feasible scenario, which limits are tight in its plan and
+  what relaxing each by one unit gains on the first objective term.
+
+Searches over knobs run in parallel processes (or on a Dask cluster) through
+:func:`planner.parallel.run_map`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from models.errors import InputError
+from models.loader import scenario_from_data, scenario_to_data
+from models.plan import Plan
+from models.scenario import Scenario
+from planner import rules as rule_book
+from planner import validate
+from planner.cpsat import CpSatModel
+
+_STATUS = {
+    cp_model.OPTIMAL: "feasible",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.UNKNOWN: "unknown",
+    cp_model.MODEL_INVALID: "invalid",
+}
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """A rule instance: its stable name and what it says."""
+
+    name: str
+    words: str
+
+
+@dataclass(frozen=True)
+class Repair:
+    """The smallest single change of one knob that makes the scenario feasible."""
+
+    rule: str
+    change: str  # in words: "rounds.max_rounds: 3 -> 4 (+1)"
+    override: str  # as a variant override: "rounds.max_rounds=4"
+    status: str  # status of the repaired scenario's solve: optimal | feasible | unknown
+    objective: dict[str, int] = field(default_factory=dict)
+    minimal: bool = True  # False when a smaller change could not be decided in time
+
+
+@dataclass
+class Explanation:
+    """The answer of :func:`explain` (and, when asked, :func:`repairs`)."""
+
+    status: str  # feasible | infeasible | unknown
+    conflict: list[RuleRef] = field(default_factory=list)
+    minimal: bool = False  # every rule proven necessary by a feasible re-solve
+    structural: bool = False  # infeasible with every named rule lifted
+    summary: str = ""
+    repairs: list[Repair] = field(default_factory=list)
+    unrepaired: list[str] = field(default_factory=list)  # conflict rules no knob repairs
+    solves: int = 0
+    seconds: float = 0.0
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["conflict"] = [asdict(r) for r in self.conflict]
+        out["repairs"] = [asdict(r) for r in self.repairs]
+        return out
+
+
+# --------------------------------------------------------------------------- explain
+
+
+class _Assumer:
+    """The explain model of one scenario, solved again and again under assumptions."""
+
+    def __init__(self, scenario: Scenario, seed: int):
+        self.model = CpSatModel(scenario, explain=True)
+        self.seed = seed
+        self.solves = 0
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.model.guards)
+
+    def solve(self, names: list[str], limit: float) -> tuple[str, list[str]]:
+        """Status with ``names`` in force (others lifted), and a core when infeasible."""
+        m = self.model.m
+        m.clear_assumptions()
+        m.add_assumptions([self.model.guards[n] for n in names])
+        self.solves += 1
+        solver = self._solver(limit)
+        try:
+            status = solver.solve(m)
+        except IndexError:
+            # OR-Tools 9.15 presolve can raise this on infeasible models: solve again
+            # without presolve, which gives the right answer.
+            solver = self._solver(limit)
+            solver.parameters.cp_model_presolve = False
+            status = solver.solve(m)
+        name = _STATUS[status]
+        if name != "infeasible":
+            return name, []
+        index = {self.model.guards[n].index: n for n in names}
+        core = [index[i] for i in solver.sufficient_assumptions_for_infeasibility()]
+        return name, [n for n in names if n in core]
+
+    def _solver(self, limit: float) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.max_time_in_seconds = max(limit, 0.05)
+        p.num_workers = 1  # assumptions need a single worker
+        p.random_seed = self.seed
+        return solver
+
+
+def explain(scenario: Scenario, time_limit: float = 60.0, seed: int = 0) -> Explanation:
+    """Name a minimal set of rules that cannot all hold.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+    time_limit
+        Seconds for the whole search (first core and every shrinking re-solve).
+    seed
+        Random seed of CP-SAT.
+
+    Returns
+    -------
+    Explanation
+        ``status`` ``feasible`` (nothing to explain), ``infeasible`` with ``conflict``
+        (rules in scenario order) or ``unknown`` (not decided in time). ``minimal`` is
+        True when lifting any one rule of the conflict was proven feasible; it is
+        False when some re-solve ran out of time (the set is then still a conflict,
+        possibly with a rule to spare). ``structural`` marks scenarios that stay
+        infeasible with every named rule lifted (for example a cohort whose zone no
+        site serves).
+    """
+    t0 = time.monotonic()
+    words = rule_book.rule_words(scenario)
+    a = _Assumer(scenario, seed)
+
+    def left() -> float:
+        return time_limit - (time.monotonic() - t0)
+
+    order = [n for n in words if n in a.model.guards]
+    status, core = a.solve(order, left())
+    out = Explanation(status=status)
+    if status == "infeasible" and not core:
+        out.structural = True
+        out.minimal = True
+        out.summary = (
+            "no plan exists even with every negotiable rule lifted: a cohort's zone, the "
+            "sites or the requirement that every round hands over a captive rule it out"
+        )
+    elif status == "infeasible":
+        necessary: list[str] = []
+        candidates = list(core)
+        proven = True
+        while candidates:
+            rule = candidates.pop(0)
+            trial = [n for n in order if n in necessary or n in candidates]
+            st, smaller = a.solve(trial, left())
+            if st == "infeasible":
+                candidates = [n for n in candidates if n in smaller]
+            else:
+                necessary.append(rule)
+                proven = proven and st == "feasible"
+        conflict = [n for n in order if n in necessary]
+        out.conflict = [RuleRef(n, words[n]) for n in conflict]
+        out.minimal = proven
+        out.summary = rule_book.sentence([words[n] for n in conflict])
+    elif status == "feasible":
+        out.summary = "the scenario is feasible: every rule can hold together"
+    else:
+        out.summary = f"not decided within {time_limit:g} s"
+    out.solves = a.solves
+    out.seconds = round(time.monotonic() - t0, 3)
+    return out
+
+
+# --------------------------------------------------------------------------- repairs
+
+
+def feasible(scenario: Scenario, time_limit: float, seed: int = 0, workers: int = 1) -> str:
+    """``feasible``, ``infeasible`` or ``unknown``: one solve of the exact model, no objective."""
+    model = CpSatModel(scenario)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    try:
+        status = solver.solve(model.m)
+    except IndexError:
+        solver.parameters.cp_model_presolve = False
+        status = solver.solve(model.m)
+    return _STATUS[status]
+
+
+def _with(data: dict[str, Any], override: str) -> Scenario | None:
+    """The scenario with one override, or None when the value is not a valid scenario."""
+    from planner.variants import apply_overrides
+
+    try:
+        return apply_overrides(scenario_from_data(data), [override])
+    except InputError:
+        return None
+
+
+def _search_knob(task: tuple[dict[str, Any], rule_book.Knob, float, float, int]) -> dict:
+    """Smallest n of one knob that is feasible (bisection), then the repaired solve.
+
+    Relaxing a knob further never removes a plan, so feasibility is monotone in n.
+    A check that runs out of time counts as not feasible, which can only make the
+    answer larger; ``minimal`` then says so.
+    """
+    from planner.solve import solve
+
+    data, knob, check_limit, solve_limit, seed = task
+
+    def ok(n: int) -> str:
+        sc = _with(data, knob.override(n))
+        return "infeasible" if sc is None else feasible(sc, check_limit, seed)
+
+    if knob.values:
+        best, minimal = (1, True) if ok(1) == "feasible" else (None, True)
+    else:
+        top = ok(knob.most)
+        if top != "feasible":
+            return {"rule": knob.rule, "found": False}
+        lo, hi, minimal = 0, knob.most, True  # lo: largest n known not to work
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            st = ok(mid)
+            if st == "feasible":
+                hi = mid
+            else:
+                lo = mid
+                minimal = minimal and st == "infeasible"
+        best = hi
+    if best is None:
+        return {"rule": knob.rule, "found": False}
+    repaired = _with(data, knob.override(best))
+    assert repaired is not None
+    result = solve(repaired, time_limit=solve_limit, seed=seed, workers=1, deterministic=True)
+    result.check()
+    return {
+        "rule": knob.rule,
+        "found": True,
+        "change": knob.words(best),
+        "override": knob.override(best),
+        "status": result.status,
+        "objective": dict(result.objective),
+        "minimal": minimal,
+    }
+
+
+def repairs(
+    scenario: Scenario,
+    conflict: list[str],
+    *,
+    check_limit: float = 10.0,
+    solve_limit: float = 30.0,
+    seed: int = 0,
+    processes: int | None = None,
+    scheduler: Any = None,
+) -> tuple[list[Repair], list[str]]:
+    """For each rule of a conflict, the smallest single change that restores feasibility.
+
+    Parameters
+    ----------
+    scenario
+        The infeasible scenario.
+    conflict
+        Rule names (from :func:`explain`).
+    check_limit
+        Seconds for each feasibility check of the bisection.
+    solve_limit
+        Seconds for the solve of each repaired scenario (its objective is reported).
+    seed, processes, scheduler
+        Passed to the solves and to :func:`planner.parallel.run_map`.
+
+    Returns
+    -------
+    (list[Repair], list[str])
+        One repair per knob that works (several knobs may repair one rule, for
+        example ``rounds.max_rounds`` and ``rounds.min_gap_hours``), in conflict
+        order; and the conflict rules that no single change repairs.
+    """
+    from planner.parallel import run_map
+
+    data = scenario_to_data(scenario)
+    tasks = []
+    for rule in conflict:
+        for knob in rule_book.knobs(scenario, rule):
+            tasks.append((data, knob, check_limit, solve_limit, seed))
+    found = run_map(_search_knob, tasks, processes=processes, scheduler=scheduler)
+    out = [
+        Repair(
+            rule=f["rule"],
+            change=f["change"],
+            override=f["override"],
+            status=f["status"],
+            objective=f["objective"],
+            minimal=f["minimal"],
+        )
+        for f in found
+        if f["found"]
+    ]
+    repaired = {r.rule for r in out}
+    return out, [r for r in conflict if r not in repaired]
+
+
+def explain_and_repair(
+    scenario: Scenario,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    *,
+    check_limit: float = 10.0,
+    solve_limit: float = 30.0,
+    processes: int | None = None,
+    scheduler: Any = None,
+) -> Explanation:
+    """:func:`explain`, then :func:`repairs` for its conflict (the ``explain`` command)."""
+    out = explain(scenario, time_limit=time_limit, seed=seed)
+    if out.status == "infeasible" and out.conflict:
+        out.repairs, out.unrepaired = repairs(
+            scenario,
+            [r.name for r in out.conflict],
+            check_limit=check_limit,
+            solve_limit=solve_limit,
+            seed=seed,
+            processes=processes,
+            scheduler=scheduler,
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- binding
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One limit of a feasible scenario: its slack in the plan and the gain of one unit."""
+
+    rule: str
+    words: str
+    change: str
+    override: str
+    slack: int | None  # in the limit's unit; 0 = tight in the base plan; None = not measured
+    term: str
+    base: int
+    relaxed: int | None  # first-term optimum with the change; None if not solved in time
+    status: str
+
+    @property
+    def gain(self) -> int | None:
+        return None if self.relaxed is None else self.base - self.relaxed
+
+
+def _first_term_task(task: tuple[dict[str, Any], str | None, str, float, int]) -> dict:
+    """Optimum of the first objective term, with one override (or none)."""
+    from planner.solve import solve
+
+    data, override, term, limit, seed = task
+    data = dict(data, objective=[term])
+    sc = scenario_from_data(data)
+    if override is not None:
+        sc2 = _with(scenario_to_data(sc), override)
+        if sc2 is None:
+            return {"status": "invalid", "value": None}
+        sc = sc2
+    result = solve(sc, time_limit=limit, seed=seed, workers=1, deterministic=True)
+    result.check()
+    value = result.objective.get(term) if result.has_plan else None
+    return {"status": result.status, "value": value, "plan": result.plan.to_json_dict()}
+
+
+def binding(
+    scenario: Scenario,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    processes: int | None = None,
+    scheduler: Any = None,
+) -> tuple[int | None, str, list[Binding]]:
+    """Which limits bind a feasible scenario, and what one more unit of each gains.
+
+    Every knob of every rule in force is relaxed by one unit (one more hour, one more
+    seat, one fewer detainee per captive, one more round, ...) and the first term of
+    the objective is re-solved, in parallel processes.
+
+    Parameters
+    ----------
+    scenario
+        A feasible scenario.
+    time_limit
+        Seconds for each re-solve.
+    seed, processes, scheduler
+        Passed to the solves and to :func:`planner.parallel.run_map`.
+
+    Returns
+    -------
+    (base value, term, list[Binding])
+        The first term's optimum in the base scenario (None if none was found), its
+        name, and one Binding per knob, largest gain first.
+    """
+    from planner.parallel import run_map
+
+    term = scenario.objective_terms[0]
+    data = scenario_to_data(scenario)
+    words = rule_book.rule_words(scenario)
+    base = _first_term_task((data, None, term, time_limit, seed))
+    if base["value"] is None:
+        return None, term, []
+    plan = Plan.model_validate(base["plan"])
+    slack = slacks(scenario, plan)
+    knobs = []
+    for rule in words:
+        for knob in rule_book.knobs(scenario, rule):
+            if knob.values and knob.path == "rounds.open_hours" and knob.values[0] is None:
+                continue  # dropping open hours is not a one-unit change
+            knobs.append(knob)
+    tasks = [(data, k.override(1), term, time_limit, seed) for k in knobs]
+    results = run_map(_first_term_task, tasks, processes=processes, scheduler=scheduler)
+    out = [
+        Binding(
+            rule=k.rule,
+            words=words[k.rule],
+            change=k.words(1),
+            override=k.override(1),
+            slack=slack.get(k.rule),
+            term=term,
+            base=base["value"],
+            relaxed=r["value"],
+            status=r["status"],
+        )
+        for k, r in zip(knobs, results, strict=True)
+    ]
+    out.sort(key=lambda b: (-(b.gain or 0), b.slack if b.slack is not None else 10**12))
+    return base["value"], term, out
+
+
+def slacks(scenario: Scenario, plan: Plan) -> dict[str, int]:
+    """Slack of each measurable limit in a plan (0 = tight), in the limit's own unit."""
+    sc = scenario
+    out: dict[str, int] = {}
+    for name, use in validate.usage(sc, plan).items():
+        if use["limit"] is not None:
+            out[name] = use["limit"] - use["peak"]
+    last_c: dict[str, int] = {}
+    first_c: dict[str, int] = {}
+    for r in plan.rounds:
+        for cid in r.captives:
+            last_c[cid] = max(last_c.get(cid, 0), r.end_hour)
+            first_c[cid] = min(first_c.get(cid, 10**12), r.start_hour)
+        if r.detainee_release_hour is not None:
+            for did in r.detainees:
+                last_c[did] = max(last_c.get(did, 0), r.detainee_release_hour)
+                first_c[did] = min(first_c.get(did, 10**12), r.detainee_release_hour)
+    for c in [*sc.captives, *sc.detainees]:
+        if c.deadline_hour is not None and c.id in last_c:
+            out[f"deadline:{c.id}"] = c.deadline_hour - last_c[c.id]
+        if c.ready_hour > 0 and c.id in first_c:
+            out[f"ready:{c.id}"] = first_c[c.id] - c.ready_hour
+    hours = [r.end_hour for r in plan.rounds]
+    hours += [r.detainee_release_hour for r in plan.rounds if r.detainee_release_hour is not None]
+    hours += [p.end_hour for p in plan.phases.values()]
+    out["horizon"] = sc.horizon_hours - max(hours, default=0)
+    out["rounds"] = sc.rounds.max_rounds - len(plan.rounds)
+    for p in sc.phases:
+        t = plan.phases.get(p.id)
+        if t is not None and p.deadline_hour is not None:
+            out[f"phase:{p.id}"] = p.deadline_hour - t.end_hour
+    return out
