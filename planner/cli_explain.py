@@ -52,17 +52,18 @@ def explain(
 ) -> None:
     """Name a minimal set of rules that cannot all hold, and the smallest change to each."""
     from planner.explain import explain as run_explain
-    from planner.explain import repairs
+    from planner.explain import explain_and_repair
 
     sc = _load_scenario(scenario)
-    out = run_explain(sc, time_limit=time_limit, seed=seed)
-    if out.status == "infeasible" and out.conflict and not no_repairs:
-        out.repairs, out.unrepaired = repairs(
+    if no_repairs:
+        out = run_explain(sc, time_limit=time_limit, seed=seed)
+    else:
+        out = explain_and_repair(
             sc,
-            [r.name for r in out.conflict],
+            time_limit=time_limit,
+            seed=seed,
             check_limit=check_limit,
             solve_limit=solve_limit,
-            seed=seed,
             processes=processes,
             scheduler=scheduler,
         )
@@ -89,7 +90,10 @@ def render_explanation(out, source: str, repairs_asked: bool = True) -> str:
             lines.append(f"  {'':<28} objective then: {_objective_text(r.objective)}")
     if out.unrepaired and repairs_asked:
         lines += ["", "No single change repairs: " + ", ".join(out.unrepaired)]
-    lines += ["", f"({out.solves} solves, {out.seconds:.2f} s)"]
+    timing = f"conflict: {out.solves} solves in {out.seconds:.2f} s"
+    if out.repairs or out.unrepaired:
+        timing += f"; repairs: {out.repair_seconds:.2f} s"
+    lines += ["", f"({timing})"]
     return "\n".join(lines)
 
 

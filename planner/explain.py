@@ -71,7 +71,8 @@ class Explanation:
     repairs: list[Repair] = field(default_factory=list)
     unrepaired: list[str] = field(default_factory=list)  # conflict rules no knob repairs
     solves: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # finding and shrinking the conflict
+    repair_seconds: float = 0.0  # searching the repairs and solving the repaired scenarios
 
     def to_json_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -336,6 +337,7 @@ def explain_and_repair(
 ) -> Explanation:
     """:func:`explain`, then :func:`repairs` for its conflict (the ``explain`` command)."""
     out = explain(scenario, time_limit=time_limit, seed=seed)
+    t0 = time.monotonic()
     if out.status == "infeasible" and out.conflict:
         out.repairs, out.unrepaired = repairs(
             scenario,
@@ -346,6 +348,7 @@ def explain_and_repair(
             processes=processes,
             scheduler=scheduler,
         )
+        out.repair_seconds = round(time.monotonic() - t0, 3)
     return out
 
 

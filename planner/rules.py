@@ -183,7 +183,8 @@ def knobs(scenario: Scenario, rule: str) -> list[Knob]:
             room = max(H - cohort.deadline_hour, 0)
             out.append(Knob(rule, f"{where}.deadline_hour", cohort.deadline_hour, +1, room, " h"))
         if kind == "ready":
-            out.append(Knob(rule, f"{where}.ready_hour", cohort.ready_hour, -1, cohort.ready_hour))
+            ready = cohort.ready_hour
+            out.append(Knob(rule, f"{where}.ready_hour", ready, -1, ready, " h"))
     elif kind == "site":
         s = sc.site_by_id[key]
         cap = s.max_captives_per_round or 0

@@ -29,6 +29,8 @@ from ui import state as ui_state
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
 INSTANCES = sorted(p.name for p in (ROOT / "instances").glob("*.yaml"))
+# The *-infeasible.yaml teaching scenarios are for the Explain page (test_ui_negotiator).
+FEASIBLE = [n for n in INSTANCES if not n.endswith("-infeasible.yaml")]
 DEFAULT = "october-2025.yaml"
 
 
@@ -441,7 +443,7 @@ def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
 
-@pytest.mark.parametrize("name", INSTANCES)
+@pytest.mark.parametrize("name", FEASIBLE)
 def test_every_page_with_every_shipped_scenario(name):
     at = run_app()
     assert "Valid:" in texts(at.success)

@@ -29,6 +29,7 @@ pages = [
     st.Page(PAGES / "solve.py", title="Solve", icon=":material/play_circle:"),
     st.Page(PAGES / "plan.py", title="Plan", icon=":material/view_timeline:"),
     st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page(PAGES / "explain.py", title="Explain", icon=":material/help:"),
 ]
 page = st.navigation(pages)
 

@@ -325,3 +325,16 @@ def collect() -> PlanRecord | None:
 def running() -> SolveJob | None:
     job = st.session_state.get("job")
     return job if job is not None and not job.done else None
+
+
+def apply_edit(data: dict[str, Any]) -> None:
+    """Make ``data`` the edited scenario (an edit of the one loaded, e.g. a repair applied).
+
+    The Scenario page's widgets are rebuilt from it under fresh keys; ``loaded``
+    stays, so the sidebar shows the scenario as edited.
+    """
+    ss = st.session_state
+    ss.base_general = ss.edit_general = tables.general_of(_copy(data))
+    ss.base_tables = ss.edit_tables = tables.to_tables(data)
+    ss.gen = ss.get("gen", 0) + 1
+    check(_copy(data))

@@ -20,6 +20,7 @@ import yaml
 
 from models.plan import Plan
 from models.scenario import Scenario
+from planner import diff as _diff
 from planner.engine import Progress
 from planner.validate import RULES, Violation
 
@@ -454,32 +455,9 @@ def release_curves(plan: Plan, scenario: Scenario | None = None) -> pd.DataFrame
 def match_rounds(before: Plan, after: Plan) -> list[tuple[Any, Any]]:
     """Pair the rounds of two plans so that a diff shows what moved, not how ties were listed.
 
-    Rounds at the same site and start pair first; then the remaining rounds of each
-    site in start order; then whatever remains in start order. Unpaired rounds come
-    back as ``(round, None)`` (removed) or ``(None, round)`` (added). Pairs are in
-    start order.
+    See :func:`planner.diff.match_rounds` (this is the same function).
     """
-    left, right = list(before.rounds), list(after.rounds)
-    pairs: list[tuple[Any, Any]] = []
-
-    def take(match) -> None:
-        for a in list(left):
-            b = next((b for b in right if match(a, b)), None)
-            if b is not None:
-                pairs.append((a, b))
-                left.remove(a)
-                right.remove(b)
-
-    take(lambda a, b: (a.site, a.start_hour) == (b.site, b.start_hour))
-    take(lambda a, b: a.site == b.site)
-    take(lambda a, b: True)
-    pairs += [(a, None) for a in left] + [(None, b) for b in right]
-
-    def order(pair: tuple[Any, Any]) -> tuple[int, int]:
-        a, b = pair
-        return (a or b).start_hour, (a or b).index
-
-    return sorted(pairs, key=order)
+    return _diff.match_rounds(before, after)
 
 
 def plan_diff(before: Plan, after: Plan) -> pd.DataFrame:
@@ -488,52 +466,10 @@ def plan_diff(before: Plan, after: Plan) -> pd.DataFrame:
     Columns: ``round`` (``R2`` or ``R2 -> R3`` when its number changed), ``change``
     (``added``, ``removed``, ``site``, ``start``, ``detainees out``, ``captive COHORT``,
     ``detainee COHORT``), ``before``, ``after`` and ``delta`` (after - before, for hours
-    and counts). Empty when both plans have the same rounds.
+    and counts). Empty when both plans have the same rounds. The rows come from
+    :func:`planner.diff.plan_diff`; here ``before``/``after`` are shown as text.
     """
-    rows: list[dict[str, Any]] = []
-
-    def summary(r) -> str:
-        return (
-            f"{r.site} {r.start_hour}-{r.end_hour}: "
-            f"{sum(r.captives.values())} captives, {sum(r.detainees.values())} detainees"
-        )
-
-    for ra, rb in match_rounds(before, after):
-        if ra is None:
-            label = f"new R{rb.index}"
-        elif rb is None:
-            label = f"R{ra.index}"
-        else:
-            label = f"R{ra.index}" if ra.index == rb.index else f"R{ra.index} -> R{rb.index}"
-
-        def add(change: str, old: Any, new: Any, delta: int | None = None, label=label) -> None:
-            rows.append(
-                {"round": label, "change": change, "before": old, "after": new, "delta": delta}
-            )
-
-        if ra is None:
-            add("added", "", summary(rb))
-            continue
-        if rb is None:
-            add("removed", summary(ra), "")
-            continue
-        if ra.site != rb.site:
-            add("site", ra.site, rb.site)
-        if ra.start_hour != rb.start_hour:
-            add("start", ra.start_hour, rb.start_hour, rb.start_hour - ra.start_hour)
-        ha, hb = ra.detainee_release_hour, rb.detainee_release_hour
-        if ha != hb:
-            delta = None if ha is None or hb is None else hb - ha
-            add("detainees out", "-" if ha is None else ha, "-" if hb is None else hb, delta)
-        for kind, ca, cb in (
-            ("captive", ra.captives, rb.captives),
-            ("detainee", ra.detainees, rb.detainees),
-        ):
-            for cid in list(ca) + [c for c in cb if c not in ca]:
-                na, nb = ca.get(cid, 0), cb.get(cid, 0)
-                if na != nb:
-                    add(f"{kind} {cid}", na, nb, nb - na)
-    frame = pd.DataFrame(rows, columns=["round", "change", "before", "after", "delta"])
+    frame = pd.DataFrame(_diff.plan_diff(before, after), columns=list(_diff.DIFF_COLUMNS))
     frame["before"] = frame["before"].astype(str)
     frame["after"] = frame["after"].astype(str)
     return frame.astype({"delta": "Int64"})
