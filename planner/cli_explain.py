@@ -18,6 +18,7 @@ from planner.clikit import (
     EXIT_NO_PLAN,
     EXIT_OK,
     _load_scenario,
+    bad_input,
 )
 
 _EXPLAIN_EXIT = {"feasible": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "unknown": EXIT_NO_PLAN}
@@ -99,6 +100,10 @@ def render_explanation(out, source: str, repairs_asked: bool = True) -> str:
 
 def binding(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+    term: Annotated[
+        str | None,
+        typer.Option(help="Objective term to measure gains on (default: the first in force)."),
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="Seconds for each re-solve.", min=0.01)] = 30.0,
     seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
     processes: Annotated[int | None, typer.Option(help="Local processes.", min=1)] = None,
@@ -111,8 +116,13 @@ def binding(
     from planner.explain import binding as run_binding
 
     sc = _load_scenario(scenario)
+    terms = ("priority_inversion_hours", "living_release_hours", "release_hours", "makespan")
+    if term is not None and term not in (*terms, "rounds"):
+        raise bad_input(
+            f"--term: unknown objective term '{term}' (choose from {', '.join(terms)}, rounds)"
+        )
     base, term, rows = run_binding(
-        sc, time_limit=time_limit, seed=seed, processes=processes, scheduler=scheduler
+        sc, term=term, time_limit=time_limit, seed=seed, processes=processes, scheduler=scheduler
     )
     if base is None:
         typer.echo(f"{scenario}: no plan to measure (infeasible or not solved in time)")

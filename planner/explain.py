@@ -395,6 +395,7 @@ def _first_term_task(task: tuple[dict[str, Any], str | None, str, float, int]) -
 def binding(
     scenario: Scenario,
     *,
+    term: str | None = None,
     time_limit: float = 30.0,
     seed: int = 0,
     processes: int | None = None,
@@ -410,6 +411,8 @@ def binding(
     ----------
     scenario
         A feasible scenario.
+    term
+        The objective term to measure gains on; default the first term in force.
     time_limit
         Seconds for each re-solve.
     seed, processes, scheduler
@@ -423,7 +426,7 @@ def binding(
     """
     from planner.parallel import run_map
 
-    term = scenario.objective_terms[0]
+    term = term or scenario.objective_terms[0]
     data = scenario_to_data(scenario)
     words = rule_book.rule_words(scenario)
     base = _first_term_task((data, None, term, time_limit, seed))

@@ -413,3 +413,21 @@ def test_explain_finds_every_planted_scenario_feasible(p: Planted) -> None:
     # A planted scenario has a plan by construction; with every rule in force the
     # explain model must find one too (it must not forbid plans the rules allow).
     assert explain(scenario_from_data(p.scenario), time_limit=20).status == "feasible"
+
+
+def test_cli_binding_on_another_term_and_bad_term(tmp_path: Path) -> None:
+    # Makespan of the tiny plan is 12 (ends 2 and 12); a site taking 2 ends it at 2.
+    ok = dict(BASE, captives=[{"id": "a", "status": "living", "count": 2}])
+    ok["detainees"] = [{"id": "d", "status": "living", "count": 6}]
+    path = write(tmp_path, ok)
+    res = runner.invoke(
+        app, ["binding", str(path), "--term", "makespan", "--json", "--processes", "1"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert (doc["term"], doc["base"]) == ("makespan", 12)
+    gains = {row["override"]: row["gain"] for row in doc["limits"]}
+    assert gains["sites[s].max_captives_per_round=2"] == 10
+    res = runner.invoke(app, ["binding", str(path), "--term", "speed"])
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.startswith("--term: unknown objective term 'speed'")
