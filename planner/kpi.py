@@ -30,9 +30,13 @@ def kpis(scenario: Scenario, plan: Plan) -> dict[str, Any]:
     dict
         ``last_living_home_hour``/``_day``/``_time`` (when the last living captive
         is released), ``rounds``, ``captives_per_round``, ``detainees_per_round``,
-        ``detainees_released``, ``makespan`` and ``peak_use`` (peak and limit of
-        every capacity).
+        ``detainees_released``, ``makespan``, ``peak_use`` (peak and limit of
+        every capacity) and ``robustness`` (share of 200 seeded draws of delays,
+        rounds up to 12 h and phases up to 6 h late, in which every deadline and
+        milestone still holds: :func:`planner.stress.robustness_score`).
     """
+    from planner.stress import robustness_score
+
     living = {c.id for c in scenario.captives if c.status == "living"}
     living_ends = [r.end_hour for r in plan.rounds if any(c in living for c in r.captives)]
     last_living = max(living_ends) if living_ends else None
@@ -47,4 +51,5 @@ def kpis(scenario: Scenario, plan: Plan) -> dict[str, Any]:
         "detainees_released": sum(sum(r.detainees.values()) for r in plan.rounds),
         "makespan": values["makespan"],
         "peak_use": validate.usage(scenario, plan),
+        "robustness": robustness_score(scenario, plan) if plan.rounds else None,
     }

@@ -72,6 +72,11 @@ def render_plan(plan: Plan, scenario: Scenario | None = None) -> str:
             peaks.append(f"{name} {use.get('peak')}/{'-' if limit is None else limit}")
         if peaks:
             lines.append("Peak use (used/limit): " + ", ".join(peaks))
+        if k.get("robustness") is not None:
+            lines.append(
+                f"Robustness: {k['robustness']:.0%} of 200 draws of delays (rounds up to 12 h, "
+                "phases up to 6 h late) keep every deadline and milestone"
+            )
     return "\n".join(lines)
 
 

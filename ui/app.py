@@ -30,6 +30,7 @@ pages = [
     st.Page(PAGES / "plan.py", title="Plan", icon=":material/view_timeline:"),
     st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page(PAGES / "explain.py", title="Explain", icon=":material/help:"),
+    st.Page(PAGES / "whatif.py", title="What-if", icon=":material/science:"),
 ]
 page = st.navigation(pages)
 
