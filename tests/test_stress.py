@@ -398,3 +398,18 @@ def test_cli_stress_bad_input(tmp_path: Path, files: tuple[Path, Path]) -> None:
     res = runner.invoke(app, ["stress", str(sc), str(pl), "--delays", "round=1"])
     assert res.exit_code == 1
     assert res.stderr.startswith(f"{pl}: breaks 4 rule(s) of {sc}; stress needs a valid plan\n")
+
+
+def test_robustness_is_a_kpi_of_every_plan() -> None:
+    # The loose plan has 8 h of slack: under the default delays (a round 0-12 h late)
+    # it holds when the draw is 8 h or less, 9 of 13 values (~0.69). KPIs carry the
+    # score itself.
+    from planner import kpi
+    from planner.solve import solve
+
+    sc = scenario_from_data(ONE)
+    assert kpi.kpis(sc, LOOSE)["robustness"] == robustness_score(sc, LOOSE)
+    assert kpi.kpis(sc, TIGHT)["robustness"] == robustness_score(sc, TIGHT)
+    assert 0.55 < robustness_score(sc, LOOSE) < 0.8
+    result = solve(sc, time_limit=10)
+    assert result.plan.kpis["robustness"] == robustness_score(sc, result.plan)
