@@ -3,8 +3,8 @@
 Each measurement runs in a fresh process, so its peak resident memory is its own
 (the processes a tool spawns for parallel work are not counted in that peak).
 Usage: ``.venv/bin/python benchmarks/negotiator.py [--repeat N]`` (or
-``make bench-tools``); writes ``benchmarks/results/negotiator.csv`` and prints a
-Markdown table.
+``make bench-tools``); writes ``benchmarks/results/negotiator.csv`` and the
+Markdown table ``docs/benchmark-negotiator.md``.
 """
 
 from __future__ import annotations
@@ -128,14 +128,27 @@ def main(argv: list[str] | None = None) -> int:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-    print()
-    print("| tool | case | wall (median) | peak memory | result |")
-    print("| --- | --- | --- | --- | --- |")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    lines = [
+        "# Benchmark: the negotiator tools",
+        "",
+        f"Machine: {machine}; median of {args.repeat} runs, each in a fresh process "
+        "(wall time includes starting Python and importing the solver; peak memory is "
+        "the measuring process's own, not that of the worker processes it starts). "
+        "Regenerate with `make bench-tools`.",
+        "",
+        "| tool | case | wall (median) | peak memory | result |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for r in rows:
-        print(
+        lines.append(
             f"| {r['tool']} | {r['case']} | {r['wall_s']:.2f} s | {r['peak_mib']} MiB "
             f"| {r['result']} |"
         )
+    text = "\n".join(lines) + "\n"
+    (ROOT / "docs" / "benchmark-negotiator.md").write_text(text, encoding="utf-8")
+    print()
+    print(text)
     return 0
 
 

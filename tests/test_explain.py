@@ -431,3 +431,61 @@ def test_cli_binding_on_another_term_and_bad_term(tmp_path: Path) -> None:
     res = runner.invoke(app, ["binding", str(path), "--term", "speed"])
     assert res.exit_code == 2 and res.stdout == ""
     assert res.stderr.startswith("--term: unknown objective term 'speed'")
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_structural_infeasibility_names_no_rule() -> None:
+    # The only site serves the south; the captive is held in the north. No named rule
+    # is to blame: the scenario is infeasible with every rule lifted.
+    sc = scenario(
+        captives=[{"id": "a", "status": "living", "count": 1, "zone": "north"}],
+        detainees=[{"id": "d", "status": "living", "count": 3}],
+        sites=[{"id": "s", "zones": ["south"]}],
+    )
+    out = explain(sc)
+    assert out.status == "infeasible" and out.structural
+    assert out.conflict == []
+    assert "every negotiable rule lifted" in out.summary
+
+
+def test_presolve_index_error_is_retried_without_presolve(monkeypatch) -> None:
+    # OR-Tools 9.15 can raise IndexError in presolve on infeasible models; the explain
+    # search and the feasibility checks solve again without presolve.
+    from ortools.sat.python import cp_model
+
+    real = cp_model.CpSolver.solve
+    calls = {"raised": 0}
+
+    def flaky(self, model, *args, **kwargs):
+        if self.parameters.cp_model_presolve:
+            calls["raised"] += 1
+            raise IndexError("raw_hash_map::at")
+        return real(self, model, *args, **kwargs)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", flaky)
+    out = explain(scenario())
+    assert sorted(r.name for r in out.conflict) == ["deadline:a", "rounds", "site:s"]
+    assert feasible(scenario(), 10) == "infeasible"
+    assert calls["raised"] == out.solves + 1
+
+
+def test_a_shrinking_solve_out_of_time_keeps_the_rule_and_says_not_minimal(monkeypatch) -> None:
+    # When removing a rule cannot be decided in time, the rule stays in the conflict
+    # (still a true conflict) and the answer is marked not proven minimal.
+    from planner import explain as explain_module
+
+    real = explain_module._Assumer.solve
+
+    def slow(self, names, limit):
+        if self.solves >= 1:  # every re-solve after the first core "runs out of time"
+            self.solves += 1
+            return "unknown", []
+        return real(self, names, limit)
+
+    monkeypatch.setattr(explain_module._Assumer, "solve", slow)
+    out = explain(scenario())
+    assert out.status == "infeasible"
+    assert not out.minimal
+    assert {"deadline:a", "rounds", "site:s"} <= {r.name for r in out.conflict}
