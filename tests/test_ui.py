@@ -436,6 +436,7 @@ def expected_metrics(plan: Plan) -> dict[str, str]:
         "Makespan": f"hour {k['makespan']}",
         "Captives released": str(sum(k["captives_per_round"])),
         "Detainees released": str(k["detainees_released"]),
+        "Robustness": "-" if k.get("robustness") is None else f"{k['robustness']:.0%}",
     }
 
 

@@ -31,6 +31,7 @@ pages = [
     st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page(PAGES / "explain.py", title="Explain", icon=":material/help:"),
     st.Page(PAGES / "whatif.py", title="What-if", icon=":material/science:"),
+    st.Page(PAGES / "scoreboard.py", title="Scoreboard", icon=":material/scoreboard:"),
 ]
 page = st.navigation(pages)
 

@@ -4,7 +4,9 @@
 
 Starts the app (:mod:`ui.serve`), then plays the guide's walk-through: the
 default scenario, a solve, the plan, one edit (one handover team instead of
-two), a second solve, the comparison. Needs the ``playwright`` package and
+two), a second solve, the comparison; then the negotiator pages: Explain on an
+infeasible teaching scenario, What-if variants, and the Scoreboard with the
+shipped re-planning example. Needs the ``playwright`` package and
 Debian's Chromium at ``/usr/bin/chromium``. The browser helpers here are also
 used by ``tests/test_browser.py``.
 """
@@ -69,9 +71,17 @@ def solve(page: Any, timeout: float = 60.0) -> float:
     return seconds
 
 
-def shoot(page: Any, path: Path, height: int | None = None) -> Path:
-    """A screenshot of the main area (``height`` px tall, or the whole page)."""
+def shoot(page: Any, path: Path, height: int | None = None, top: bool = False) -> Path:
+    """A screenshot of the main area (``height`` px tall, or the whole page).
+
+    ``top``: scroll the page back to its top first (after buttons further down).
+    """
     page.set_viewport_size({"width": WIDTH, "height": height or 900})
+    if top:
+        page.evaluate(
+            'document.querySelectorAll(\'[data-testid="stMain"], '
+            '[data-testid="stAppViewContainer"]\').forEach(e => e.scrollTo(0, 0))'
+        )
     page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=height is None)
     try:  # 256 colours are plenty for the app's flat colours, at a third of the size
@@ -82,6 +92,55 @@ def shoot(page: Any, path: Path, height: int | None = None) -> Path:
         small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     small.save(path, optimize=True)
     return path
+
+
+def load_shipped(page: Any, name: str, title: str) -> None:
+    """On the Scenario page: load a shipped scenario and wait until it is shown."""
+    go(page, "Scenario")
+    page.get_by_role("combobox", name="Shipped scenario").click()
+    page.get_by_role("option", name=name).click()
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text(title).first.wait_for()
+    wait_idle(page)
+
+
+def negotiator_pages(page: Any, out: Path) -> list[Path]:
+    """Explain, What-if and Scoreboard, each with an example that shows what it is for."""
+    shots: list[Path] = []
+    load_shipped(page, "teaching-buses-infeasible.yaml", "Teaching scenario 3")
+    go(page, "Explain")
+    page.get_by_role("button", name="Explain", exact=True).click()
+    page.get_by_text("What it would take").wait_for(timeout=180_000)
+    wait_idle(page, 180)
+    shots.append(shoot(page, out / "explain.png", 1150))
+
+    load_shipped(page, "teaching-basic.yaml", "Teaching scenario 1")
+    go(page, "What-if")
+    variants = page.get_by_role("textbox", name="Variants, one per line")
+    variants.fill("gap48: rounds.min_gap_hours=48\nrounds.open_hours=[6, 22]")
+    variants.press("Control+Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.get_by_text("Round by round").wait_for(timeout=120_000)
+    wait_idle(page, 120)
+    shots.append(shoot(page, out / "whatif.png", 1400))
+
+    load_shipped(page, "october-2025.yaml", "October 2025 deal")
+    go(page, "Scoreboard")
+    page.get_by_role("button", name="Load the shipped example").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Re-plan", exact=True).click()
+    page.get_by_text("New plan", exact=True).wait_for(timeout=120_000)
+    wait_idle(page, 120)
+    page.get_by_role("combobox", name="Plan to stress").click()
+    page.keyboard.type("Shipped example")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("samples keep every deadline").wait_for(timeout=120_000)
+    wait_idle(page, 120)
+    shots.append(shoot(page, out / "scoreboard.png", 3400, top=True))
+    return shots
 
 
 def main(out: Path) -> list[Path]:
@@ -164,9 +223,12 @@ def main(out: Path) -> list[Path]:
         page.get_by_text("best so far").first.wait_for()
         page.wait_for_timeout(2500)
         shots.append(shoot(page, out / "solve-progress.png", 1150))
-        page.get_by_role("button", name="Stop").click()
+        # The app's Stop button (the header's status widget also has one while a run lasts).
+        page.get_by_test_id("stBaseButton-secondary").filter(has_text="Stop").click()
         page.get_by_role("heading", name="Result:").wait_for(timeout=60_000)
         wait_idle(page)
+
+        shots += negotiator_pages(page, out)
         browser.close()
     return shots
 

@@ -338,3 +338,29 @@ def apply_edit(data: dict[str, Any]) -> None:
     ss.base_tables = ss.edit_tables = tables.to_tables(data)
     ss.gen = ss.get("gen", 0) + 1
     check(_copy(data))
+
+
+def keep_plan(
+    name: str,
+    plan: Plan,
+    violations: list[Violation],
+    scenario: Scenario,
+    settings: dict[str, Any],
+) -> PlanRecord:
+    """Add a plan made on another page (a replan) to the session's plans, and select it.
+
+    The record is named ``name`` (made unique) and marked edited when the scenario
+    is; the Plan and Compare pages then show it like any solved plan.
+    """
+    ss = st.session_state
+    record = PlanRecord(
+        name=unique_name(name),
+        plan=plan,
+        violations=list(violations),
+        scenario=scenario,
+        settings=dict(settings),
+        edited=edited(),
+    )
+    ss.plans = [*plans(), record]
+    ss.selected = record.name
+    return record

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from planner.engine import Progress
+from planner.stress import DEFAULT_DELAYS
 from ui import charts, views
 from ui.state import PlanRecord
 
@@ -41,7 +42,8 @@ def kpi_metrics(record: PlanRecord, previous: PlanRecord | None = None) -> None:
         a, b = k.get(name), p.get(name)
         return None if a is None or b is None or a == b else a - b
 
-    cols = st.columns(5)
+    # Two rows of three: six figures in one row cut "hour 261" short on a laptop screen.
+    cols = [*st.columns(3), *st.columns(3)]
     hour = k["last_living_home_hour"]
     cols[0].metric(
         "Last living home",
@@ -62,6 +64,17 @@ def kpi_metrics(record: PlanRecord, previous: PlanRecord | None = None) -> None:
     )
     cols[3].metric("Captives released", k["captives_released"], delta=delta("captives_released"))
     cols[4].metric("Detainees released", k["detainees_released"], delta=delta("detainees_released"))
+    robust = (record.plan.kpis or {}).get("robustness")
+    before = (previous.plan.kpis or {}).get("robustness") if previous is not None else None
+    points = None if robust is None or before is None else round(100 * robust) - round(100 * before)
+    cols[5].metric(
+        "Robustness",
+        "-" if robust is None else f"{robust:.0%}",
+        delta=f"{points:+d} pp" if points else None,
+        help=f"Share of 200 seeded draws of delays (`{DEFAULT_DELAYS}`: every round up to "
+        "12 h late, every phase up to 6 h, uniform whole hours) in which every deadline and "
+        "milestone still holds. Stress a plan with other delays on the Scoreboard page.",
+    )
     if previous is not None:
         st.caption(f"Changes are against **{previous.name}**.")
 
