@@ -75,7 +75,10 @@ if found is not None and found[0] == key:
                 st.rerun()
         if out.unrepaired:
             st.caption("No single change repairs: " + ", ".join(out.unrepaired))
-    st.caption(f"{out.solves} solves in {out.seconds:.2f} s.")
+    timing = f"Conflict: {out.solves} solves in {out.seconds:.2f} s"
+    if out.repairs or out.unrepaired:
+        timing += f"; repairs (each repaired scenario solved in full): {out.repair_seconds:.1f} s"
+    st.caption(timing + ".")
 
 if found is not None and found[0] == key and found[1].status == "feasible":
     st.subheader("Binding limits")
