@@ -56,9 +56,9 @@ def test_solve_the_default_scenario_in_a_browser(tmp_path):
             expect(gantt.locator("text", has_text="phase pullback-to-agreed-line")).to_be_attached()
 
             metrics = page.locator('[data-testid="stMetric"]')
-            expect(metrics).to_have_count(5)
+            expect(metrics).to_have_count(6)
             shown = {}
-            for i in range(5):
+            for i in range(6):
                 m = metrics.nth(i)
                 label = m.locator('[data-testid="stMetricLabel"]').inner_text().strip()
                 shown[label] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
@@ -68,6 +68,7 @@ def test_solve_the_default_scenario_in_a_browser(tmp_path):
                 "Makespan": f"hour {expected.objective['makespan']}",
                 "Captives released": str(sum(c.count for c in scenario.captives)),
                 "Detainees released": str(sum(d.count for d in scenario.detainees)),
+                "Robustness": f"{k['robustness']:.0%}",
             }
 
             shot = tmp_path / "plan-page.png"
