@@ -8,7 +8,7 @@ SCENARIO ?= instances/october-2025.yaml
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run solve test bench ladder screenshots
+.PHONY: run solve test bench bench-tools ladder screenshots
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,9 @@ test: $(STAMP) $(CHROMIUM)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+bench-tools: $(STAMP)
+	$(PY) benchmarks/negotiator.py
 
 ladder: $(STAMP)
 	$(PY) benchmarks/ladder.py

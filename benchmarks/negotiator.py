@@ -37,7 +37,7 @@ def _task(kind: str, arg: Any) -> dict[str, Any]:
         sc = load_scenario(arg) if isinstance(arg, str) else scenario_from_data(generate(*arg))
         out = explain(sc) if kind == "explain" else explain_and_repair(sc)
         return {
-            "result": f"{out.status}, {len(out.conflict)} rules, {len(out.repairs)} repairs",
+            "result": f"{out.status}, {len(out.conflict)} rule(s), {len(out.repairs)} repair(s)",
             "solves": out.solves,
             "minimal": out.minimal,
         }
