@@ -19,7 +19,6 @@ from models.scenario import Scenario
 from planner import report, validate
 from planner.clikit import (
     EXIT_BAD_INPUT,
-    EXIT_BUG,
     EXIT_INFEASIBLE,
     EXIT_OK,
     STATUS_EXIT,
@@ -27,6 +26,7 @@ from planner.clikit import (
     _load_plan,
     _load_scenario,
     _progress_printer,
+    exit_if_invalid,
 )
 
 app = typer.Typer(
@@ -79,11 +79,7 @@ def solve(
     except ModelTooLargeError as exc:
         _err(f"{scenario}: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    if result.violations:
-        _err("internal error: the plan found breaks these rules (please report this bug):")
-        for v in result.violations:
-            _err(f"  {v}")
-        raise typer.Exit(EXIT_BUG)
+    exit_if_invalid(result.violations)
     data = result.plan.to_json_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -28,6 +28,7 @@ from planner.clikit import (
     _load_scenario,
     _progress_printer,
     bad_input,
+    exit_if_invalid,
 )
 
 
@@ -101,11 +102,7 @@ def replan_cmd(
         )
     except ModelTooLargeError as exc:
         raise bad_input(f"{scenario}: {exc}") from None
-    if result.violations:
-        _err("internal error: the new plan breaks these rules (please report this bug):")
-        for v in result.violations:
-            _err(f"  {v}")
-        raise typer.Exit(EXIT_BUG)
+    exit_if_invalid(result.violations, "the new plan")
     data = result.plan.to_json_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -38,6 +38,15 @@ def bad_input(line: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def exit_if_invalid(violations, what: str = "the plan found") -> None:
+    """A plan that fails the validator is a bug: say so on stderr and exit 4."""
+    if violations:
+        _err(f"internal error: {what} breaks these rules (please report this bug):")
+        for v in violations:
+            _err(f"  {v}")
+        raise typer.Exit(EXIT_BUG)
+
+
 def _load(loader, path: Path):
     """Load an input file or exit 2 with one line per problem on stderr."""
     try:

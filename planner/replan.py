@@ -17,7 +17,6 @@ each such fact, and the replan is ``infeasible`` without solving.
 from __future__ import annotations
 
 import math
-import platform
 import threading
 import time
 from collections.abc import Sequence
@@ -26,12 +25,14 @@ from typing import Any, Literal
 
 from models.errors import InputError
 from models.execution import Execution, execution_problems, published_problems
-from models.loader import scenario_hash
-from models.plan import PLAN_FORMAT, PhaseTimes, Plan, PlanRound
+from models.plan import PhaseTimes, Plan, PlanRound
 from models.scenario import Scenario
-from planner import kpi, validate
+from planner import validate
 from planner.cpsat import CpSatEngine, CpSatModel
 from planner.engine import EngineOutcome, ProgressFn, SolveOptions, StageOutcome
+from planner.report import render_plan
+from planner.report import table as report_table
+from planner.solve import assemble_plan
 from planner.stress import milestone_hours, milestone_specs
 from planner.stress import phase_limit as _phase_limit
 
@@ -60,31 +61,7 @@ MilestoneState = Literal["met", "missed", "at_risk", "on_track"]
 # any fact). Left out: completeness, objective and phase "missing" (the facts are not
 # a whole plan), phase_after (checked in _phase_condition_facts, which knows about
 # future releases) and package (only final once every matching captive is out).
-_FACT_RULES = frozenset(
-    {
-        "plan",
-        "rounds",
-        "min_gap",
-        "open_hours",
-        "detainee_lag",
-        "horizon",
-        "captive_ready",
-        "captive_deadline",
-        "site_zone",
-        "zone_opening",
-        "detainee_ready",
-        "detainee_deadline",
-        "site_capacity",
-        "teams",
-        "site_overlap",
-        "reception",
-        "facility_capacity",
-        "vehicles",
-        "ratio",
-        "phase",
-        "priority",
-    }
-)
+_FACT_RULES = frozenset(validate.RULES) - {"completeness", "objective", "package", "phase_after"}
 
 
 # --------------------------------------------------------------------------- facts
@@ -197,15 +174,6 @@ class _Facts:
     def detainee_earliest_release(self, did: str) -> int:
         d = next(d for d in self.sc.detainees if d.id == did)
         return max(self.new_round_end() + self.lag_lo, d.ready_hour)
-
-
-def _first_reached(events: Sequence[tuple[int, int]], needed: int) -> int | None:
-    total = 0
-    for hour, n in sorted(events):
-        total += n
-        if total >= needed:
-            return hour
-    return None
 
 
 def _condition_events(f: _Facts, cond) -> tuple[list[tuple[int, int]], int, int]:
@@ -693,7 +661,7 @@ def _milestone_fact(f: _Facts, spec_id: str, kind: str) -> _Fact:
         cond = p.after[int(j) - 1]
         due = _phase_limit(p, sc.horizon_hours) - p.duration_hours - cond.lag_hours
         events, future, need = _condition_events(f, cond)
-        reached = _first_reached(events, need)
+        reached = validate.first_reached(events, need)
         if pid in f.started:
             s = f.started[pid]
             if reached is not None and reached + cond.lag_hours <= s:
@@ -990,67 +958,27 @@ def _assemble(
 ) -> Plan:
     """The complete plan: executed rounds as recorded, then the new rounds, then extras."""
     executed = len(execution.rounds)
-    has_plan = outcome.status in ("optimal", "feasible")
-    rounds: list[PlanRound] = []
-    if has_plan:
-        rounds = list(facts_plan(scenario, execution).rounds)
-        for r in outcome.rounds[executed:]:
-            rounds.append(r.model_copy(update={"index": len(rounds) + 1}))
-    bare = Plan(
-        format=PLAN_FORMAT,
-        scenario=scenario.name,
-        status=outcome.status,
-        engine="cpsat",
-        rounds=rounds,
-        phases=outcome.phases if has_plan else {},
-    )
-    objective: dict[str, int] = {}
-    kpis = None
-    if has_plan:
-        values = validate.objective_values(scenario, bare)
-        objective = {t: outcome.objective.get(t, values[t]) for t in scenario.objective_terms}
-        kpis = kpi.kpis(scenario, bare)
-    manifest = {
-        "engine": "cpsat",
-        "engine_version": outcome.engine_version,
-        "seed": options.seed,
-        "workers": options.workers,
-        "deterministic": options.deterministic,
-        "time_limit_seconds": options.time_limit,
-        "wall_seconds": round(wall, 3),
-        "scenario_hash": scenario_hash(scenario),
-        "stages": [
-            {
-                "term": s.term,
-                "value": s.value,
-                "bound": s.bound,
-                "proven": s.proven,
-                "seconds": round(s.seconds, 3),
-            }
-            for s in outcome.stages
-        ],
-        "python": platform.python_version(),
-        "replan": {
-            "now_hour": execution.now_hour,
-            "executed_rounds": executed,
-            "disruption_position": position,
-            "published_scenario": published.scenario,
-        },
+    rounds = list(facts_plan(scenario, execution).rounds)
+    for r in outcome.rounds[executed:]:
+        rounds.append(r.model_copy(update={"index": len(rounds) + 1}))
+    replan_info = {
+        "now_hour": execution.now_hour,
+        "executed_rounds": executed,
+        "disruption_position": position,
+        "published_scenario": published.scenario,
     }
-    return bare.model_copy(update={"objective": objective, "kpis": kpis, "manifest": manifest})
+    return assemble_plan(
+        scenario,
+        "cpsat",
+        outcome,
+        options,
+        wall,
+        rounds=rounds,
+        manifest_extra={"replan": replan_info},
+    )
 
 
 # --------------------------------------------------------------------------- text
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
-    ]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*r) for r in rows]
-    return [line.rstrip() for line in lines]
 
 
 def _h(value: int | None) -> str:
@@ -1092,7 +1020,9 @@ def render_scoreboard(
         f"Scoreboard: {counts['met']} met, {counts['missed']} missed, {counts['at_risk']} at risk, "
         f"{counts['on_track']} on track (at risk: less than {slack_hours} h to spare)"
     )
-    table = _table(["milestone", "state", "due", "done", "planned", "published", "slack"], rows)
+    table = report_table(
+        ["milestone", "state", "due", "done", "planned", "published", "slack"], rows
+    )
     return "\n".join([head, "", *table])
 
 
@@ -1114,7 +1044,6 @@ def render_replan(
     -------
     str
     """
-    from planner.report import render_plan
 
     info = (result.plan.manifest or {}).get("replan", {})
     lines = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from models.plan import Plan
 from models.scenario import Scenario
 from planner.engine import Progress
@@ -11,7 +13,8 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{cid} {n}" for cid, n in counts.items()) or "-"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of text under a header, in left-aligned columns (the terminal tables)."""
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
     ]
@@ -47,13 +50,13 @@ def render_plan(plan: Plan, scenario: Scenario | None = None) -> str:
         ]
         for r in plan.rounds
     ]
-    lines += _table(
+    lines += table(
         ["round", "site", "start", "end", "detainees out", "captives", "detainees"], rows
     )
     if plan.phases:
         lines.append("")
         rows = [[pid, str(t.start_hour), str(t.end_hour)] for pid, t in plan.phases.items()]
-        lines += _table(["phase", "start", "end"], rows)
+        lines += table(["phase", "start", "end"], rows)
     k = plan.kpis or {}
     if k:
         lines.append("")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.loader import scenario_hash
-from models.plan import PLAN_FORMAT, Plan
+from models.plan import PLAN_FORMAT, Plan, PlanRound
 from models.scenario import Scenario
 from planner import kpi, validate
 from planner.engine import (
@@ -25,7 +25,14 @@ from planner.engine import (
     StageOutcome,
 )
 
-__all__ = ["ENGINES", "ModelTooLargeError", "PlanInvalidError", "Result", "solve"]
+__all__ = [
+    "ENGINES",
+    "ModelTooLargeError",
+    "PlanInvalidError",
+    "Result",
+    "assemble_plan",
+    "solve",
+]
 
 
 class PlanInvalidError(RuntimeError):
@@ -136,23 +143,35 @@ def solve(
     t0 = time.monotonic()
     outcome = eng.solve(scenario, options)
     wall = time.monotonic() - t0
-    plan = _plan(scenario, eng, outcome, options, wall)
+    plan = assemble_plan(scenario, eng.name, outcome, options, wall)
     violations = validate.validate(scenario, plan)
     stats = dict(outcome.stats, wall_seconds=round(wall, 3))
     return Result(plan=plan, violations=violations, stages=outcome.stages, stats=stats)
 
 
-def _plan(
-    scenario: Scenario, eng: Engine, outcome: EngineOutcome, options: SolveOptions, wall: float
+def assemble_plan(
+    scenario: Scenario,
+    engine: str,
+    outcome: EngineOutcome,
+    options: SolveOptions,
+    wall: float,
+    *,
+    rounds: list[PlanRound] | None = None,
+    manifest_extra: dict[str, Any] | None = None,
 ) -> Plan:
-    """Assemble plan JSON v1: objective recomputed from the plan itself, manifest, KPIs."""
+    """Plan JSON v1 from an engine's outcome: objective recomputed from the plan, manifest, KPIs.
+
+    ``rounds`` replaces the outcome's rounds when it has a plan (a replan puts the
+    executed rounds first); ``manifest_extra`` adds keys to the manifest.
+    """
+    has_plan = outcome.status in ("optimal", "feasible")
     bare = Plan(
         format=PLAN_FORMAT,
         scenario=scenario.name,
         status=outcome.status,
-        engine=eng.name,
-        rounds=outcome.rounds if outcome.status in ("optimal", "feasible") else [],
-        phases=outcome.phases if outcome.status in ("optimal", "feasible") else {},
+        engine=engine,
+        rounds=(outcome.rounds if rounds is None else rounds) if has_plan else [],
+        phases=outcome.phases if has_plan else {},
     )
     objective: dict[str, int] = {}
     kpis = None
@@ -163,7 +182,7 @@ def _plan(
         objective = {t: outcome.objective.get(t, values[t]) for t in scenario.objective_terms}
         kpis = kpi.kpis(scenario, bare)
     manifest = {
-        "engine": eng.name,
+        "engine": engine,
         "engine_version": outcome.engine_version,
         "seed": options.seed,
         "workers": options.workers,
@@ -182,5 +201,6 @@ def _plan(
             for s in outcome.stages
         ],
         "python": platform.python_version(),
+        **(manifest_extra or {}),
     }
     return bare.model_copy(update={"objective": objective, "kpis": kpis, "manifest": manifest})

@@ -26,6 +26,7 @@ from models.loader import plan_from_data, scenario_from_data, scenario_to_data
 from models.plan import PhaseTimes, Plan, PlanRound
 from models.scenario import Scenario
 from planner import validate
+from planner.report import table
 
 __all__ = [
     "CHUNK_SAMPLES",
@@ -292,15 +293,6 @@ def milestone_specs(scenario: Scenario) -> list[MilestoneSpec]:
     return out
 
 
-def _first_reached(events: list[tuple[int, int]], needed: int) -> int | None:
-    total = 0
-    for hour, n in sorted(events):
-        total += n
-        if total >= needed:
-            return hour
-    return None
-
-
 def milestone_hours(scenario: Scenario, plan: Plan) -> dict[str, tuple[int | None, int | None]]:
     """When a plan reaches each milestone, and by when it must.
 
@@ -360,7 +352,7 @@ def milestone_hours(scenario: Scenario, plan: Plan) -> dict[str, tuple[int | Non
                 ids = {d.id for d in sc.detainees_matching(cond.selector)}
                 events = [(h, n) for i in ids for h, n in det_events.get(i, [])]
             due = latest_start - cond.lag_hours
-            out[f"phase_condition:{p.id}:{j}"] = (_first_reached(events, need), due)
+            out[f"phase_condition:{p.id}:{j}"] = (validate.first_reached(events, need), due)
     for pkg in sc.packages:
         caps = [c.id for c in sc.captives_matching(pkg.captives)]
         dets = [d.id for d in sc.detainees_matching(pkg.detainees)]
@@ -1025,16 +1017,12 @@ def render_stress(result: StressResult) -> str:
         ]
         for r in result.rows
     ]
-    widths = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(header)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [
         f"Stress test: {result.samples} samples, seed {result.seed}, delays {result.delays}"
         + (f" (rounds and phases from hour {result.from_hour})" if result.from_hour else ""),
         "",
-        fmt.format(*header).rstrip(),
-        fmt.format(*("-" * w for w in widths)).rstrip(),
+        *table(header, rows),
     ]
-    lines += [fmt.format(*x).rstrip() for x in rows]
     lines.append("")
     lines.append(
         f"Robustness: {result.robustness:.3f} ({result.all_hold} of {result.samples} samples "

@@ -242,7 +242,7 @@ def _describe(selector: dict[str, list[str]]) -> str:
     return " ".join(f"{k}={'|'.join(vals)}" for k, vals in selector.items()) or "any"
 
 
-def _first_reached(events: Iterable[tuple[int, int]], needed: int) -> int | None:
+def first_reached(events: Iterable[tuple[int, int]], needed: int) -> int | None:
     """First hour at which the running total of (hour, count) events reaches ``needed``."""
     total = 0
     for hour, n in sorted(events):
@@ -819,7 +819,7 @@ def _phase_after(v: _View) -> Iterator[Violation]:
                     total = sum(d.count for d in v.scenario.detainees_matching(cond.selector))
                     events = [(r.release, r.n_detainees(cond.selector)) for r in v.released]
                 needed = _needed_count(cond.exact_fraction, total)
-                ready = _first_reached(events, needed) if needed > 0 else 0
+                ready = first_reached(events, needed) if needed > 0 else 0
                 what = f"release of {needed} of {total} {cond.kind} ({_describe(cond.selector)})"
                 if ready is None:
                     yield _violation(
@@ -1042,4 +1042,12 @@ def usage(scenario: Scenario, plan: Plan) -> dict[str, dict]:
     return out
 
 
-__all__ = ["ALL_TERMS", "RULES", "Violation", "objective_values", "usage", "validate"]
+__all__ = [
+    "ALL_TERMS",
+    "RULES",
+    "Violation",
+    "first_reached",
+    "objective_values",
+    "usage",
+    "validate",
+]

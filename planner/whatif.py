@@ -30,6 +30,7 @@ from models.plan import Plan
 from models.scenario import Scenario
 from planner import diff as plan_diff_module
 from planner.parallel import run_map
+from planner.report import table
 from planner.variants import (
     BASE_NAME,
     Override,
@@ -536,14 +537,6 @@ def write_chart(result: SweepResult, path: str | Path) -> None:
 # --------------------------------------------------------------------------- text
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*r) for r in rows]
-    return [line.rstrip() for line in lines]
-
-
 def render_comparison(c: Comparison) -> str:
     """The comparison as text: variants, the KPI table (base first), round diffs."""
     lines = [f"Compare on '{c.scenarios[0].name}': base and {len(c.names) - 1} variant(s)"]
@@ -553,7 +546,7 @@ def render_comparison(c: Comparison) -> str:
     lines.append("")
     rows = [[row, *(_cell(v) or "-" for v in vals)] for row, vals in c.kpis.items()]
     rows.append(["solve time (s)", *(f"{s:.2f}" for s in c.seconds)])
-    lines += _table(["figure", *c.names], rows)
+    lines += table(["figure", *c.names], rows)
     for name, plan in zip(c.names[1:], c.plans[1:], strict=True):
         lines += ["", f"Round by round: {name} against base"]
         if not c.plans[0].has_plan or not plan.has_plan:
@@ -563,7 +556,7 @@ def render_comparison(c: Comparison) -> str:
         if not diff:
             lines.append("Same rounds: same sites, hours and counts.")
             continue
-        lines += _table(
+        lines += table(
             list(plan_diff_module.DIFF_COLUMNS),
             [[_cell(r[k]) for k in plan_diff_module.DIFF_COLUMNS] for r in diff],
         )
@@ -573,4 +566,4 @@ def render_comparison(c: Comparison) -> str:
 def render_sweep(result: SweepResult) -> str:
     """The sweep rows as a text table."""
     rows = [[_cell(r.get(c)) or "-" for c in result.columns] for r in result.rows]
-    return "\n".join(_table(result.columns, rows))
+    return "\n".join(table(result.columns, rows))

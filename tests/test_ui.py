@@ -23,6 +23,7 @@ from planner.engine import Progress
 from planner.generate import generate
 from planner.solve import solve
 from planner.validate import Violation
+from tests.apptest import metrics, page, run_app, texts
 from ui import charts, tables, views
 from ui import state as ui_state
 
@@ -399,19 +400,6 @@ def test_read_upload_checks_everything():
 # --------------------------------------------------------------------------- AppTest
 
 
-def run_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"app_pages/{name}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def solve_in_app(at: AppTest, timeout: float = 60.0):
     """Press Solve on the Solve page, wait for the background solve, show the result."""
     at.button(key="sv_solve").click().run()
@@ -421,10 +409,6 @@ def solve_in_app(at: AppTest, timeout: float = 60.0):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at.session_state["plans"][-1]
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def expected_metrics(plan: Plan) -> dict[str, str]:
@@ -438,10 +422,6 @@ def expected_metrics(plan: Plan) -> dict[str, str]:
         "Detainees released": str(k["detainees_released"]),
         "Robustness": "-" if k.get("robustness") is None else f"{k['robustness']:.0%}",
     }
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
 
 
 @pytest.mark.parametrize("name", FEASIBLE)

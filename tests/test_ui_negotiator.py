@@ -4,37 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from models.loader import load_scenario
 from planner.explain import explain
 from planner.variants import apply_overrides
+from tests.apptest import load, page, run_app, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
-
-
-def run_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"app_pages/{name}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def load(at: AppTest, name: str) -> None:
-    at.selectbox(key="sc_pick").set_value(name)
-    at.button(key="sc_load").click().run()
-    assert not at.exception
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
 
 
 def test_explain_page_names_the_conflict_and_applies_a_repair() -> None:

@@ -19,6 +19,7 @@ from models.loader import load_plan, load_scenario, parse_text
 from planner.replan import replan
 from planner.stress import DEFAULT_DELAYS, parse_delays, stress
 from planner.validate import validate
+from tests.apptest import click, metrics, page, run_app, texts
 from ui import scoreboard_views as sv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,33 +29,6 @@ SCENARIO = ROOT / "instances" / "october-2025.yaml"
 PLAN = ROOT / "instances" / "executions" / "october-2025-plan.json"
 EXECUTION = ROOT / "instances" / "executions" / "october-2025-day3.yaml"
 EXAMPLE_LABEL = f"Shipped example ({PLAN.name})"
-
-
-def run_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"app_pages/{name}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def click(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame | None:

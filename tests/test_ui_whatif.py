@@ -18,35 +18,13 @@ from models.errors import InputError
 from models.loader import load_scenario
 from planner.variants import apply_overrides, parse_axis, variant_from_text
 from planner.whatif import Comparison, SweepResult, compare, csv_text, sweep
+from tests.apptest import load, page, run_app, texts
 from ui import whatif_views as wv
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
 BASIC = "teaching-basic.yaml"
 VARIANTS = ["gap48: rounds.min_gap_hours=48", "rounds.open_hours=[6, 22]"]
-
-
-def run_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"app_pages/{name}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def load(at: AppTest, name: str) -> None:
-    at.selectbox(key="sc_pick").set_value(name)
-    at.button(key="sc_load").click().run()
-    assert not at.exception
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
 
 
 def whatif_on_basic() -> AppTest:

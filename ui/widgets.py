@@ -8,7 +8,7 @@ import streamlit as st
 
 from planner.engine import Progress
 from planner.stress import DEFAULT_DELAYS
-from ui import charts, views
+from ui import charts, state, views
 from ui.state import PlanRecord
 
 
@@ -102,3 +102,23 @@ def previous_with_plan(records: Sequence[PlanRecord], record: PlanRecord) -> Pla
             break
         before.append(r)
     return next((r for r in reversed(before) if r.has_plan), None)
+
+
+def scenario_header(intro: str):
+    """The scenario a negotiator page works on, with a caption; stops the page if invalid.
+
+    Returns the validated scenario; when the scenario has problems, shows how many
+    with a link to the Scenario page and stops the run.
+    """
+    ss = st.session_state
+    scenario = ss.scenario
+    if scenario is None:
+        st.error(
+            f"The scenario has {len(ss.problems)} problem(s); fix them first.",
+            icon=":material/warning:",
+        )
+        st.page_link("app_pages/scenario.py", label="Scenario page", icon=":material/edit_note:")
+        st.stop()
+    edited = ", edited" if state.edited() else ""
+    st.caption(f"Scenario **{scenario.name}** (`{ss.source}`{edited}). {intro}")
+    return scenario

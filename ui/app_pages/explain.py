@@ -7,23 +7,13 @@ import streamlit as st
 from models.loader import scenario_hash, scenario_to_data
 from planner.explain import binding, explain, explain_and_repair
 from planner.variants import apply_overrides
-from ui import negotiate, state
+from ui import negotiate, state, widgets
 
 ss = st.session_state
 state.enter_page("explain")
 
 st.title("Explain")
-scenario = ss.scenario
-if scenario is None:
-    st.error(
-        f"The scenario has {len(ss.problems)} problem(s); fix them first.",
-        icon=":material/warning:",
-    )
-    st.page_link("app_pages/scenario.py", label="Scenario page", icon=":material/edit_note:")
-    st.stop()
-
-st.caption(
-    f"Scenario **{scenario.name}** (`{ss.source}`{', edited' if state.edited() else ''}). "
+scenario = widgets.scenario_header(
     "Explain names a smallest set of rules that cannot all hold, and for each the "
     "smallest single change that makes a plan possible."
 )

@@ -27,17 +27,7 @@ ss = st.session_state
 state.enter_page("scoreboard")
 
 st.title("Scoreboard")
-scenario = ss.scenario
-if scenario is None:
-    st.error(
-        f"The scenario has {len(ss.problems)} problem(s); fix them first.",
-        icon=":material/warning:",
-    )
-    st.page_link("app_pages/scenario.py", label="Scenario page", icon=":material/edit_note:")
-    st.stop()
-
-st.caption(
-    f"Scenario **{scenario.name}** (`{ss.source}`{', edited' if state.edited() else ''}). "
+scenario = widgets.scenario_header(
     "Give the plan that was published and what has happened since (an execution record): "
     "**Re-plan** keeps the facts, re-optimises the rest as close as possible to the "
     "published plan and scores every deadline and milestone. **Stress the plan** draws "

@@ -16,7 +16,7 @@ from models.loader import scenario_hash, scenario_to_data
 from planner.solve import PlanInvalidError
 from planner.variants import apply_overrides, check_unique_names, parse_axis, variant_from_text
 from planner.whatif import compare, csv_text, sweep, sweep_figure
-from ui import state, views
+from ui import state, views, widgets
 from ui import whatif_views as wv
 
 PROCESSES = 2
@@ -25,17 +25,7 @@ ss = st.session_state
 state.enter_page("whatif")
 
 st.title("What-if")
-scenario = ss.scenario
-if scenario is None:
-    st.error(
-        f"The scenario has {len(ss.problems)} problem(s); fix them first.",
-        icon=":material/warning:",
-    )
-    st.page_link("app_pages/scenario.py", label="Scenario page", icon=":material/edit_note:")
-    st.stop()
-
-st.caption(
-    f"Scenario **{scenario.name}** (`{ss.source}`{', edited' if state.edited() else ''}). "
+scenario = widgets.scenario_header(
     "Each variant is this scenario with a few fields changed; nothing changes in the "
     "scenario unless you make a variant the scenario."
 )
