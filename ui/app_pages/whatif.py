@@ -55,6 +55,16 @@ def _ours(name: str) -> dict | None:
     return found if found is not None and found["key"] == key else None
 
 
+def _store(slot: str, run) -> None:
+    """Run a planner call and keep its result (or its one-line problems) under ``slot``."""
+    try:
+        ss[slot] = {"key": key, "result": run()}
+    except InputError as exc:
+        ss[slot] = {"key": key, "problems": exc.lines()}
+    except PlanInvalidError as exc:
+        ss[slot] = {"key": key, "problems": str(exc).splitlines()}
+
+
 compare_tab, sweep_tab = st.tabs(["Compare variants", "Sweep"])
 
 # --------------------------------------------------------------------------- compare
@@ -96,21 +106,16 @@ with compare_tab:
             ss.whatif_compare = {"key": key, "problems": problems}
         else:
             with st.spinner(f"Solving the base and {len(variants)} variant(s)…"):
-                try:
-                    ss.whatif_compare = {
-                        "key": key,
-                        "result": compare(
-                            scenario,
-                            variants,
-                            time_limit=float(cmp_limit),
-                            seed=int(cmp_seed),
-                            processes=PROCESSES,
-                        ),
-                    }
-                except InputError as exc:
-                    ss.whatif_compare = {"key": key, "problems": exc.lines()}
-                except PlanInvalidError as exc:
-                    ss.whatif_compare = {"key": key, "problems": str(exc).splitlines()}
+                _store(
+                    "whatif_compare",
+                    lambda: compare(
+                        scenario,
+                        variants,
+                        time_limit=float(cmp_limit),
+                        seed=int(cmp_seed),
+                        processes=PROCESSES,
+                    ),
+                )
 
     outcome = _ours("whatif_compare")
     if outcome is not None and "problems" in outcome:
@@ -203,21 +208,16 @@ with sweep_tab:
             ss.whatif_sweep = {"key": key, "problems": problems, "note": note}
         else:
             with st.spinner(f"Solving {wv.grid_size(axes)} cell(s)…"):
-                try:
-                    ss.whatif_sweep = {
-                        "key": key,
-                        "result": sweep(
-                            scenario,
-                            axes,
-                            time_limit=float(sw_limit),
-                            seed=int(sw_seed),
-                            processes=PROCESSES,
-                        ),
-                    }
-                except InputError as exc:
-                    ss.whatif_sweep = {"key": key, "problems": exc.lines()}
-                except PlanInvalidError as exc:
-                    ss.whatif_sweep = {"key": key, "problems": str(exc).splitlines()}
+                _store(
+                    "whatif_sweep",
+                    lambda: sweep(
+                        scenario,
+                        axes,
+                        time_limit=float(sw_limit),
+                        seed=int(sw_seed),
+                        processes=PROCESSES,
+                    ),
+                )
 
     outcome = _ours("whatif_sweep")
     if outcome is not None and "problems" in outcome:
