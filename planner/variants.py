@@ -521,8 +521,28 @@ def load_variant_file(path: str | Path) -> list[Variant]:
     InputError
         One line per problem, naming the file and the place in it.
     """
-    source = str(path)
-    data = read_file(path)
+    return variants_from_data(read_file(path), str(path))
+
+
+def variants_from_data(data: Any, source: str) -> list[Variant]:
+    """Variants from the parsed content of a variants file (see :func:`load_variant_file`).
+
+    Parameters
+    ----------
+    data
+        The parsed YAML/JSON content.
+    source
+        Names the file in error messages (an upload's name in the app).
+
+    Returns
+    -------
+    list of Variant
+
+    Raises
+    ------
+    InputError
+        One line per problem, naming the source and the place in it.
+    """
     fmt = "expected a mapping {variants: [{name: ..., set: {PATH: VALUE}}, ...]}"
     if not isinstance(data, dict) or set(data) != {"variants"}:
         raise InputError(source, [Problem("", fmt)])

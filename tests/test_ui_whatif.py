@@ -203,3 +203,42 @@ def test_invalid_scenario_points_to_the_scenario_page() -> None:
     page(at, "whatif")
     assert "fix them first" in texts(at.error)
     assert not at.tabs and not at.button
+
+
+def test_a_variants_file_fills_the_box_and_compares_like_the_cli(tmp_path: Path) -> None:
+    # The file format of `compare --variant FILE`; its variants become lines in the box,
+    # which then compare exactly as the same file does through the planner.
+    from planner.variants import load_variant_file
+
+    text = (
+        "variants:\n"
+        "  - name: gap48\n"
+        "    set: {rounds.min_gap_hours: 48}\n"
+        "  - set: {rounds.open_hours: [6, 22]}\n"
+    )
+    at = whatif_on_basic()
+    at.file_uploader(key="wi_cmp_file").set_value(
+        ("variants.yaml", text.encode(), "text/yaml")
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_area(key="wi_cmp_text").value == (
+        "gap48: rounds.min_gap_hours=48\nrounds.open_hours=[6, 22]"
+    )
+    at.number_input(key="wi_cmp_limit").set_value(20.0)
+    at.button(key="wi_cmp_run").click().run(timeout=120)
+    assert not at.exception and not at.error
+    path = tmp_path / "variants.yaml"
+    path.write_text(text, encoding="utf-8")
+    base = load_scenario(ROOT / "instances" / BASIC)
+    expected = compare(base, load_variant_file(path), time_limit=20, processes=1)
+    kpis = kpi_table(at)
+    assert kpis is not None and list(kpis.columns) == expected.names
+    assert kpis.loc["living_release_hours"].tolist() == ["144", "216", "132"]
+
+
+def test_a_bad_variants_file_shows_the_exact_line() -> None:
+    at = whatif_on_basic()
+    at.file_uploader(key="wi_cmp_file").set_value(("v.yaml", b"variants: []\n", "text/yaml")).run()
+    assert not at.exception
+    assert texts(at.error) == "v.yaml: variants: must be a non-empty list"
+    assert at.text_area(key="wi_cmp_text").value == ""

@@ -12,9 +12,16 @@ import pandas as pd
 import streamlit as st
 
 from models.errors import InputError
-from models.loader import scenario_hash, scenario_to_data
+from models.loader import parse_text, scenario_hash, scenario_to_data
 from planner.solve import PlanInvalidError
-from planner.variants import apply_overrides, check_unique_names, parse_axis, variant_from_text
+from planner.variants import (
+    apply_overrides,
+    check_unique_names,
+    describe,
+    parse_axis,
+    variant_from_text,
+    variants_from_data,
+)
 from planner.whatif import compare, csv_text, sweep, sweep_figure
 from ui import state, views, widgets
 from ui import whatif_views as wv
@@ -65,11 +72,38 @@ def _store(slot: str, run) -> None:
         ss[slot] = {"key": key, "problems": str(exc).splitlines()}
 
 
+def _line(name: str, overrides: str) -> str:
+    """A variant as one line of the box: named only when the name is not its overrides."""
+    return overrides if name == overrides else f"{name}: {overrides}"
+
+
 compare_tab, sweep_tab = st.tabs(["Compare variants", "Sweep"])
 
 # --------------------------------------------------------------------------- compare
 
 with compare_tab:
+    upload = st.file_uploader(
+        "Or load a variants file (YAML or JSON)",
+        type=["yaml", "yml", "json"],
+        help="The file format of `exchange-planner compare --variant FILE`: "
+        "`variants: [{name: gap48, set: {rounds.min_gap_hours: 48}}, ...]`. "
+        "Its variants fill the box below, one per line.",
+        key="wi_cmp_file",
+    )
+    if upload is not None and ss.get("wi_cmp_loaded") != upload.file_id:
+        ss.wi_cmp_loaded = upload.file_id
+        try:
+            data = parse_text(upload.getvalue().decode("utf-8"), upload.name)
+            ss.wi_cmp_text = "\n".join(
+                _line(v.name, describe(v.overrides)) for v in variants_from_data(data, upload.name)
+            )
+            ss.pop("wi_cmp_file_problems", None)
+        except InputError as exc:
+            ss.wi_cmp_file_problems = exc.lines()
+        except UnicodeDecodeError:
+            ss.wi_cmp_file_problems = [f"{upload.name}: not UTF-8 text"]
+    for line in ss.get("wi_cmp_file_problems", []):
+        st.error(line, icon=":material/error:")
     text = st.text_area(
         "Variants, one per line",
         placeholder="gap48: rounds.min_gap_hours=48\nrounds.open_hours=[6, 22]; vehicles.count=30",
