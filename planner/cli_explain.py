@@ -39,6 +39,9 @@ def explain(
     solve_limit: Annotated[
         float, typer.Option(help="Seconds to solve each repaired scenario.", min=0.01)
     ] = 30.0,
+    repair_limit: Annotated[
+        float, typer.Option(help="Seconds for all the repair searches together.", min=0.01)
+    ] = 120.0,
     no_repairs: Annotated[
         bool, typer.Option("--no-repairs", help="Only name the conflict.")
     ] = False,
@@ -65,6 +68,7 @@ def explain(
             seed=seed,
             check_limit=check_limit,
             solve_limit=solve_limit,
+            repair_limit=repair_limit,
             processes=processes,
             scheduler=scheduler,
         )
@@ -83,6 +87,10 @@ def render_explanation(out, source: str, repairs_asked: bool = True) -> str:
         if out.minimal:
             lines[-1] += " (lifting any one of them makes a plan possible):"
         lines += [f"  {r.name:<28} {r.words}" for r in out.conflict]
+        if out.unproven:
+            lines.append(
+                "  Not decided in time whether these are needed: " + ", ".join(out.unproven)
+            )
     if out.repairs:
         lines += ["", "What it would take (each change alone restores feasibility):"]
         for r in out.repairs:
@@ -90,9 +98,15 @@ def render_explanation(out, source: str, repairs_asked: bool = True) -> str:
             lines.append(f"  {r.rule:<28} {r.change}{note}")
             lines.append(f"  {'':<28} objective then: {_objective_text(r.objective)}")
     if out.unrepaired and repairs_asked:
-        lines += ["", "No single change repairs: " + ", ".join(out.unrepaired)]
+        lines += [
+            "",
+            "No single change of these alone makes a plan possible (another conflict "
+            "remains): " + ", ".join(out.unrepaired),
+        ]
+    if out.repairs_undecided and repairs_asked:
+        lines += ["", "Repair search out of time for: " + ", ".join(out.repairs_undecided)]
     timing = f"conflict: {out.solves} solves in {out.seconds:.2f} s"
-    if out.repairs or out.unrepaired:
+    if out.repairs or out.unrepaired or out.repairs_undecided:
         timing += f"; repairs: {out.repair_seconds:.2f} s"
     lines += ["", f"({timing})"]
     return "\n".join(lines)

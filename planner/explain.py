@@ -69,7 +69,9 @@ class Explanation:
     structural: bool = False  # infeasible with every named rule lifted
     summary: str = ""
     repairs: list[Repair] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)  # rules whose need was not decided in time
     unrepaired: list[str] = field(default_factory=list)  # conflict rules no knob repairs
+    repairs_undecided: list[str] = field(default_factory=list)  # searches out of time
     solves: int = 0
     seconds: float = 0.0  # finding and shrinking the conflict
     repair_seconds: float = 0.0  # searching the repairs and solving the repaired scenarios
@@ -91,6 +93,7 @@ class _Assumer:
         self.model = CpSatModel(scenario, explain=True)
         self.seed = seed
         self.solves = 0
+        self.necessary: set[str] = set()  # rules whose removal was proven feasible
 
     @property
     def names(self) -> list[str]:
@@ -125,6 +128,35 @@ class _Assumer:
         p.num_workers = 1  # assumptions need a single worker
         p.random_seed = self.seed
         return solver
+
+
+def _shrink(a: _Assumer, order: list[str], core: list[str], time_limit: float, left) -> list[str]:
+    """Deletion filter: drop each rule of ``core`` whose removal leaves it infeasible.
+
+    ``current`` is always an infeasible set. A rule whose removal is feasible is
+    necessary (it is in every infeasible subset of the set, so it stays necessary as
+    the set shrinks) and is recorded in ``a.necessary``. Some removals are hard to
+    decide, so a first pass gives each a short slice of the time and a second pass
+    shares what is left among those still undecided. A rule never decided stays: the
+    set is then still a conflict, but maybe not a minimal one.
+    """
+    current = list(core)
+    undecided: list[str] = []
+    first_slice = max(1.0, time_limit / (4 * max(len(core), 1)))
+    for attempt, rules in enumerate((list(core), undecided)):
+        for i, rule in enumerate(list(rules)):
+            if rule not in current or left() <= 0:
+                continue
+            trial = [n for n in current if n != rule]
+            share = first_slice if attempt == 0 else left() / (len(rules) - i)
+            st, smaller = a.solve(trial, min(left(), share))
+            if st == "infeasible":
+                current = [n for n in trial if n in smaller]
+            elif st == "feasible":
+                a.necessary.add(rule)
+            elif attempt == 0:
+                undecided.append(rule)
+    return [n for n in order if n in current]
 
 
 def explain(scenario: Scenario, time_limit: float = 60.0, seed: int = 0) -> Explanation:
@@ -168,21 +200,10 @@ def explain(scenario: Scenario, time_limit: float = 60.0, seed: int = 0) -> Expl
             "sites or the requirement that every round hands over a captive rule it out"
         )
     elif status == "infeasible":
-        necessary: list[str] = []
-        candidates = list(core)
-        proven = True
-        while candidates:
-            rule = candidates.pop(0)
-            trial = [n for n in order if n in necessary or n in candidates]
-            st, smaller = a.solve(trial, left())
-            if st == "infeasible":
-                candidates = [n for n in candidates if n in smaller]
-            else:
-                necessary.append(rule)
-                proven = proven and st == "feasible"
-        conflict = [n for n in order if n in necessary]
+        conflict = _shrink(a, order, core, time_limit, left)
         out.conflict = [RuleRef(n, words[n]) for n in conflict]
-        out.minimal = proven
+        out.unproven = [n for n in conflict if n not in a.necessary]
+        out.minimal = not out.unproven
         out.summary = rule_book.sentence([words[n] for n in conflict])
     elif status == "feasible":
         out.summary = "the scenario is feasible: every rule can hold together"
@@ -221,27 +242,32 @@ def _with(data: dict[str, Any], override: str) -> Scenario | None:
         return None
 
 
-def _search_knob(task: tuple[dict[str, Any], rule_book.Knob, float, float, int]) -> dict:
+def _search_knob(task: tuple[dict[str, Any], rule_book.Knob, float, float, int, float]) -> dict:
     """Smallest n of one knob that is feasible (bisection), then the repaired solve.
 
     Relaxing a knob further never removes a plan, so feasibility is monotone in n.
     A check that runs out of time counts as not feasible, which can only make the
-    answer larger; ``minimal`` then says so.
+    answer larger; ``minimal`` then says so. ``deadline`` (wall-clock, ``time.time()``)
+    bounds the whole search: checks after it count as out of time.
     """
     from planner.solve import solve
 
-    data, knob, check_limit, solve_limit, seed = task
+    data, knob, check_limit, solve_limit, seed, deadline = task
 
     def ok(n: int) -> str:
         sc = _with(data, knob.override(n))
-        return "infeasible" if sc is None else feasible(sc, check_limit, seed)
+        if sc is None:
+            return "infeasible"
+        remaining = deadline - time.time()
+        return "unknown" if remaining <= 0 else feasible(sc, min(check_limit, remaining), seed)
 
     if knob.values:
-        best, minimal = (1, True) if ok(1) == "feasible" else (None, True)
+        top = ok(1)
+        best, minimal = (1, True) if top == "feasible" else (None, True)
     else:
         top = ok(knob.most)
         if top != "feasible":
-            return {"rule": knob.rule, "found": False}
+            return {"rule": knob.rule, "found": False, "decided": top == "infeasible"}
         lo, hi, minimal = 0, knob.most, True  # lo: largest n known not to work
         while hi - lo > 1:
             mid = (lo + hi) // 2
@@ -253,10 +279,13 @@ def _search_knob(task: tuple[dict[str, Any], rule_book.Knob, float, float, int])
                 minimal = minimal and st == "infeasible"
         best = hi
     if best is None:
-        return {"rule": knob.rule, "found": False}
+        return {"rule": knob.rule, "found": False, "decided": top == "infeasible"}
     repaired = _with(data, knob.override(best))
     assert repaired is not None
-    result = solve(repaired, time_limit=solve_limit, seed=seed, workers=1, deterministic=True)
+    # Feasibility is proven already; the solve only reports the repaired objective, so
+    # past the deadline it still gets a moment to find a plan.
+    limit = min(solve_limit, max(deadline - time.time(), 1.0))
+    result = solve(repaired, time_limit=limit, seed=seed, workers=1, deterministic=True)
     result.check()
     return {
         "rule": knob.rule,
@@ -275,10 +304,11 @@ def repairs(
     *,
     check_limit: float = 10.0,
     solve_limit: float = 30.0,
+    time_limit: float = 120.0,
     seed: int = 0,
     processes: int | None = None,
     scheduler: Any = None,
-) -> tuple[list[Repair], list[str]]:
+) -> tuple[list[Repair], list[str], list[str]]:
     """For each rule of a conflict, the smallest single change that restores feasibility.
 
     Parameters
@@ -291,23 +321,28 @@ def repairs(
         Seconds for each feasibility check of the bisection.
     solve_limit
         Seconds for the solve of each repaired scenario (its objective is reported).
+    time_limit
+        Seconds for all the searches together (wall clock, from the call); checks
+        that would start later count as out of time.
     seed, processes, scheduler
         Passed to the solves and to :func:`planner.parallel.run_map`.
 
     Returns
     -------
-    (list[Repair], list[str])
+    (list[Repair], list[str], list[str])
         One repair per knob that works (several knobs may repair one rule, for
         example ``rounds.max_rounds`` and ``rounds.min_gap_hours``), in conflict
-        order; and the conflict rules that no single change repairs.
+        order; the conflict rules that no single change repairs (proven); and those
+        for which that was not decided in time.
     """
     from planner.parallel import run_map
 
     data = scenario_to_data(scenario)
+    deadline = time.time() + time_limit
     tasks = []
     for rule in conflict:
         for knob in rule_book.knobs(scenario, rule):
-            tasks.append((data, knob, check_limit, solve_limit, seed))
+            tasks.append((data, knob, check_limit, solve_limit, seed, deadline))
     found = run_map(_search_knob, tasks, processes=processes, scheduler=scheduler)
     out = [
         Repair(
@@ -322,7 +357,9 @@ def repairs(
         if f["found"]
     ]
     repaired = {r.rule for r in out}
-    return out, [r for r in conflict if r not in repaired]
+    undecided = {f["rule"] for f in found if not f["found"] and not f["decided"]}
+    unrepaired = [r for r in conflict if r not in repaired and r not in undecided]
+    return out, unrepaired, [r for r in conflict if r not in repaired and r in undecided]
 
 
 def explain_and_repair(
@@ -332,18 +369,24 @@ def explain_and_repair(
     *,
     check_limit: float = 10.0,
     solve_limit: float = 30.0,
+    repair_limit: float = 120.0,
     processes: int | None = None,
     scheduler: Any = None,
 ) -> Explanation:
-    """:func:`explain`, then :func:`repairs` for its conflict (the ``explain`` command)."""
+    """:func:`explain`, then :func:`repairs` for its conflict (the ``explain`` command).
+
+    ``time_limit`` bounds the conflict search, ``repair_limit`` the repair searches
+    (see :func:`repairs` for ``check_limit`` and ``solve_limit``).
+    """
     out = explain(scenario, time_limit=time_limit, seed=seed)
     t0 = time.monotonic()
     if out.status == "infeasible" and out.conflict:
-        out.repairs, out.unrepaired = repairs(
+        out.repairs, out.unrepaired, out.repairs_undecided = repairs(
             scenario,
             [r.name for r in out.conflict],
             check_limit=check_limit,
             solve_limit=solve_limit,
+            time_limit=repair_limit,
             seed=seed,
             processes=processes,
             scheduler=scheduler,

@@ -230,7 +230,10 @@ def test_conflict_is_exactly_the_known_culprits(sc, expected: list[str]) -> None
 
 @pytest.mark.parametrize(("sc", "expected"), CASES)
 def test_every_suggested_repair_applied_is_feasible(sc, expected: list[str]) -> None:
-    found, unrepaired = repairs(sc, expected, check_limit=10, solve_limit=10, processes=1)
+    found, unrepaired, undecided = repairs(
+        sc, expected, check_limit=10, solve_limit=10, processes=1
+    )
+    assert undecided == []
     assert found, "every case has at least one repair"
     assert {r.rule for r in found} | set(unrepaired) == set(expected)
     for r in found:
@@ -260,7 +263,7 @@ def _n(knob, repair) -> int:
 def test_known_repairs_of_the_tiny_scenario() -> None:
     # Gap 10 -> 8 gives ends 2, 12 -> 10, 20: the third is home by 20 exactly.
     # Site 1 -> 2 captives a round: two rounds (ends 2 and 12). Deadline 20 -> 22.
-    found, unrepaired = repairs(scenario(), ["rounds", "deadline:a", "site:s"], processes=1)
+    found, unrepaired, _ = repairs(scenario(), ["rounds", "deadline:a", "site:s"], processes=1)
     by_path = {r.override.split("=")[0]: r.override for r in found}
     assert by_path == {
         "rounds.min_gap_hours": "rounds.min_gap_hours=9",
@@ -489,3 +492,13 @@ def test_a_shrinking_solve_out_of_time_keeps_the_rule_and_says_not_minimal(monke
     assert out.status == "infeasible"
     assert not out.minimal
     assert {"deadline:a", "rounds", "site:s"} <= {r.name for r in out.conflict}
+    assert out.unproven == [r.name for r in out.conflict]
+
+
+def test_repairs_out_of_time_are_reported_as_undecided_not_impossible() -> None:
+    # With no time for the searches, no repair is found, and none is claimed impossible.
+    found, unrepaired, undecided = repairs(
+        scenario(), ["rounds", "deadline:a", "site:s"], time_limit=0.0, processes=1
+    )
+    assert found == [] and unrepaired == []
+    assert undecided == ["rounds", "deadline:a", "site:s"]

@@ -25,7 +25,9 @@ if c3.button("Explain", type="primary", key="ex_run", icon=":material/help:"):
     with st.spinner("Looking for the conflict…"):
         ss.explanation = (
             key,
-            explain_and_repair(scenario, time_limit=limit, solve_limit=limit)
+            explain_and_repair(
+                scenario, time_limit=limit, solve_limit=limit, repair_limit=limit * 4
+            )
             if with_repairs
             else explain(scenario, time_limit=limit),
         )
@@ -63,10 +65,17 @@ if found is not None and found[0] == key:
                 edited = apply_overrides(scenario, [repair.override])
                 state.apply_edit(scenario_to_data(edited))
                 st.rerun()
+        if out.unproven:
+            st.caption("Not decided in time whether these are needed: " + ", ".join(out.unproven))
         if out.unrepaired:
-            st.caption("No single change repairs: " + ", ".join(out.unrepaired))
+            st.caption(
+                "No single change of these alone makes a plan possible (another conflict "
+                "remains): " + ", ".join(out.unrepaired)
+            )
+        if out.repairs_undecided:
+            st.caption("Repair search out of time for: " + ", ".join(out.repairs_undecided))
     timing = f"Conflict: {out.solves} solves in {out.seconds:.2f} s"
-    if out.repairs or out.unrepaired:
+    if out.repairs or out.unrepaired or out.repairs_undecided:
         timing += f"; repairs (each repaired scenario solved in full): {out.repair_seconds:.1f} s"
     st.caption(timing + ".")
 
