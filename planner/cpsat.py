@@ -50,7 +50,7 @@ def relaxed_size(scenario: Scenario) -> tuple[int, int]:
     hours += [c.ready_hour for c in sc.captives] + [d.ready_hour for d in sc.detainees]
     hours += [c.deadline_hour or 0 for c in sc.captives]
     hours += [d.deadline_hour or 0 for d in sc.detainees]
-    hours += [p.earliest_start + (p.deadline_hour or 0) for p in sc.phases]
+    hours += [p.earliest_start for p in sc.phases] + [p.deadline_hour or 0 for p in sc.phases]
     r = sc.rounds
     step = max(r.min_gap_hours, r.duration_hours) + r.detainee_lag_hours[1] + 24
     phases = sum(p.duration_hours + sum(a.lag_hours for a in p.after) for p in sc.phases)
