@@ -16,6 +16,8 @@ Searches over knobs run in parallel processes (or on a Dask cluster) through
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -491,7 +493,7 @@ def binding(
             words=words[k.rule],
             change=k.words(1),
             override=k.override(1),
-            slack=slack.get(k.rule),
+            slack=slack.get(k.key),
             term=term,
             base=base["value"],
             relaxed=r["value"],
@@ -504,34 +506,121 @@ def binding(
 
 
 def slacks(scenario: Scenario, plan: Plan) -> dict[str, int]:
-    """Slack of each measurable limit in a plan (0 = tight), in the limit's own unit."""
-    sc = scenario
+    """Slack of each limit in a plan (0 = tight), by knob key, in the knob's own unit.
+
+    Capacities: limit - peak use. Deadlines: deadline - last release; ready hours:
+    first release (a captive's round start) - ready hour. ``horizon_hours``: horizon -
+    latest release or phase end. ``rounds.max_rounds``: rounds left unused;
+    ``rounds.min_gap_hours``: smallest gap between consecutive starts - the minimum.
+    Open hours: earliest start hour of day - opening (``[0]``), closing - latest
+    window end (``[1]``). Ratios: spare detainees matching ``from`` in the tightest
+    round. Packages: ``within_hours`` - (last matching detainee out - last matching
+    captive out). Phases: deadline - end; start - ``earliest_start``; for each
+    ``after`` condition, start - (the moment it holds + its lag).
+    """
+    sc, D = scenario, scenario.rounds.duration_hours
     out: dict[str, int] = {}
     for name, use in validate.usage(sc, plan).items():
-        if use["limit"] is not None:
-            out[name] = use["limit"] - use["peak"]
-    last_c: dict[str, int] = {}
-    first_c: dict[str, int] = {}
+        if use["limit"] is None:
+            continue
+        kind, _, key = name.partition(":")
+        path = {
+            "site": f"sites[{key}].max_captives_per_round",
+            "facility": f"facilities[{key}].max_releases_per_day",
+            "teams": "teams.count",
+            "reception": "reception.max_living_per_day",
+            "vehicles": "vehicles.count",
+        }[kind]
+        out[path] = use["limit"] - use["peak"]
+    last: dict[str, int] = {}
+    first: dict[str, int] = {}
     for r in plan.rounds:
         for cid in r.captives:
-            last_c[cid] = max(last_c.get(cid, 0), r.end_hour)
-            first_c[cid] = min(first_c.get(cid, 10**12), r.start_hour)
+            last[cid] = max(last.get(cid, 0), r.end_hour)
+            first[cid] = min(first.get(cid, r.start_hour), r.start_hour)
         if r.detainee_release_hour is not None:
             for did in r.detainees:
-                last_c[did] = max(last_c.get(did, 0), r.detainee_release_hour)
-                first_c[did] = min(first_c.get(did, 10**12), r.detainee_release_hour)
-    for c in [*sc.captives, *sc.detainees]:
-        if c.deadline_hour is not None and c.id in last_c:
-            out[f"deadline:{c.id}"] = c.deadline_hour - last_c[c.id]
-        if c.ready_hour > 0 and c.id in first_c:
-            out[f"ready:{c.id}"] = first_c[c.id] - c.ready_hour
-    hours = [r.end_hour for r in plan.rounds]
-    hours += [r.detainee_release_hour for r in plan.rounds if r.detainee_release_hour is not None]
-    hours += [p.end_hour for p in plan.phases.values()]
-    out["horizon"] = sc.horizon_hours - max(hours, default=0)
-    out["rounds"] = sc.rounds.max_rounds - len(plan.rounds)
+                last[did] = max(last.get(did, 0), r.detainee_release_hour)
+                first[did] = min(first.get(did, r.detainee_release_hour), r.detainee_release_hour)
+    for kind, cohorts in (("captives", sc.captives), ("detainees", sc.detainees)):
+        for c in cohorts:
+            if c.deadline_hour is not None and c.id in last:
+                out[f"{kind}[{c.id}].deadline_hour"] = c.deadline_hour - last[c.id]
+            if c.ready_hour > 0 and c.id in first:
+                out[f"{kind}[{c.id}].ready_hour"] = first[c.id] - c.ready_hour
+    values = validate.objective_values(sc, plan)
+    out["horizon_hours"] = sc.horizon_hours - values["makespan"]
+    out["rounds.max_rounds"] = sc.rounds.max_rounds - len(plan.rounds)
+    starts = sorted(r.start_hour for r in plan.rounds)
+    if len(starts) > 1 and sc.rounds.min_gap_hours:
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        out["rounds.min_gap_hours"] = min(gaps) - sc.rounds.min_gap_hours
+    if sc.rounds.open_hours is not None and starts:
+        a, b = sc.rounds.open_hours
+        out["rounds.open_hours[0]"] = min(s % 24 for s in starts) - a
+        out["rounds.open_hours[1]"] = b - max(s % 24 + D for s in starts)
+    _ratio_slacks(sc, plan, out)
+    _package_slacks(sc, last, out)
+    _phase_slacks(sc, plan, out)
+    return out
+
+
+def _ratio_slacks(sc: Scenario, plan: Plan, out: dict[str, int]) -> None:
+    """Spare ``from`` detainees in the tightest round of each ratio rule."""
+    for i, rule in enumerate(sc.ratios):
+        governed = {c.id for c in sc.captives if sc.governing_ratio[c.id] == i}
+        eligible = {d.id for d in sc.detainees_matching(rule.from_)}
+        spare = [
+            sum(n for d, n in r.detainees.items() if d in eligible)
+            - rule.per_captive * sum(n for c, n in r.captives.items() if c in governed)
+            for r in plan.rounds
+            if any(c in governed for c in r.captives)
+        ]
+        if spare:
+            out[f"ratios[{rule.name}].per_captive"] = min(spare)
+
+
+def _package_slacks(sc: Scenario, last: dict[str, int], out: dict[str, int]) -> None:
+    """Hours a package's detainees could still wait after its last captive."""
+    for pkg in sc.packages:
+        caps = [last[c.id] for c in sc.captives_matching(pkg.captives) if c.id in last]
+        dets = [last[d.id] for d in sc.detainees_matching(pkg.detainees) if d.id in last]
+        if caps and dets:
+            out[f"packages[{pkg.name}].within_hours"] = pkg.within_hours - (max(dets) - max(caps))
+
+
+def _phase_slacks(sc: Scenario, plan: Plan, out: dict[str, int]) -> None:
+    """Deadline, earliest start and each ``after`` condition of every phase."""
+    captive_events = [(r.end_hour, c, n) for r in plan.rounds for c, n in r.captives.items()]
+    detainee_events = [
+        (r.detainee_release_hour, d, n)
+        for r in plan.rounds
+        if r.detainee_release_hour is not None
+        for d, n in r.detainees.items()
+    ]
     for p in sc.phases:
         t = plan.phases.get(p.id)
-        if t is not None and p.deadline_hour is not None:
-            out[f"phase:{p.id}"] = p.deadline_hour - t.end_hour
-    return out
+        if t is None:
+            continue
+        path = f"phases[{p.id}]"
+        if p.deadline_hour is not None:
+            out[f"{path}.deadline_hour"] = p.deadline_hour - t.end_hour
+        if p.earliest_start:
+            out[f"{path}.earliest_start"] = t.start_hour - p.earliest_start
+        for j, cond in enumerate(p.after):
+            if cond.kind == "phase":
+                q = plan.phases.get(cond.phase)
+                held = None if q is None else q.end_hour
+            else:
+                if cond.kind == "captives":
+                    ids = {c.id for c in sc.captives_matching(cond.selector)}
+                    total = sum(c.count for c in sc.captives if c.id in ids)
+                    events = [(h, n) for h, c, n in captive_events if c in ids]
+                else:
+                    ids = {d.id for d in sc.detainees_matching(cond.selector)}
+                    total = sum(d.count for d in sc.detainees if d.id in ids)
+                    events = [(h, n) for h, d, n in detainee_events if d in ids]
+                need = math.ceil(cond.exact_fraction * total)
+                held = validate.first_reached(events, need) if need > 0 else 0
+            if held is not None:
+                out[f"{path}.after[{j}].lag_hours"] = t.start_hour - (held + cond.lag_hours)

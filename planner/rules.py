@@ -38,6 +38,11 @@ class Knob:
     values: tuple[Any, ...] = ()
     index: int | None = None  # the knob moves one item of a list value (open hours)
 
+    @property
+    def key(self) -> str:
+        """The knob's own name: its path, with the list item it moves (``rounds.open_hours[0]``)."""
+        return self.path if self.index is None else f"{self.path}[{self.index}]"
+
     def value(self, n: int) -> Any:
         if self.values:
             return self.values[0]

@@ -335,9 +335,77 @@ def test_binding_gains_of_the_tiny_scenario() -> None:
     assert gains["captives[a].deadline_hour=21"] == 0
     assert gains["horizon_hours=49"] == 0
     assert "rounds.max_rounds=4" not in gains  # 3 rounds for 2 captives: nothing to gain
-    slack = {b.rule: b.slack for b in rows}
-    assert slack["site:s"] == 0 and slack["deadline:a"] == 8 and slack["rounds"] == 1
+    # Slack per knob: the site is full, the gap is exactly 10, the deadline has 8 to
+    # spare (home at 12), the horizon 36 (makespan 12), each round has exactly 3 detainees.
+    slack = {b.override.split("=")[0]: b.slack for b in rows}
+    assert slack == {
+        "sites[s].max_captives_per_round": 0,
+        "rounds.min_gap_hours": 0,
+        "captives[a].deadline_hour": 8,
+        "horizon_hours": 36,
+        "ratios[r].per_captive": 0,
+    }
     assert rows[0].override == "sites[s].max_captives_per_round=2"  # largest gain first
+
+
+def test_slacks_of_every_kind_of_limit() -> None:
+    # Rounds 08:00-10:00 on day 0 and 06:00-08:00 on day 1 (hours 8 and 30), detainees
+    # out an hour later, then a 4-hour phase at 40, 2 h after the last captive (32) + 6.
+    from models.loader import plan_from_data
+    from planner.explain import slacks
+    from planner.validate import validate
+
+    sc = scenario(
+        captives=[{"id": "a", "status": "living", "count": 2}],
+        detainees=[{"id": "d", "status": "living", "count": 6}],
+        horizon_hours=60,
+        rounds={
+            "max_rounds": 3,
+            "duration_hours": 2,
+            "min_gap_hours": 10,
+            "detainee_lag_hours": [1, 1],
+            "open_hours": [6, 18],
+        },
+        packages=[{"name": "k", "captives": {}, "detainees": {}, "within_hours": 10}],
+        phases=[
+            {
+                "id": "p",
+                "duration_hours": 4,
+                "deadline_hour": 50,
+                "after": [{"captives_released": {}, "lag_hours": 2}],
+            }
+        ],
+        objective=["makespan"],
+    )
+    plan = plan_from_data(
+        {
+            "format": "exchange-plan/1",
+            "scenario": "tiny",
+            "status": "feasible",
+            "engine": "by hand",
+            "objective": {"makespan": 44},
+            "rounds": [
+                {"index": 1, "site": "s", "start_hour": 8, "end_hour": 10,
+                 "detainee_release_hour": 11, "captives": {"a": 1}, "detainees": {"d": 3}},
+                {"index": 2, "site": "s", "start_hour": 30, "end_hour": 32,
+                 "detainee_release_hour": 33, "captives": {"a": 1}, "detainees": {"d": 3}},
+            ],
+            "phases": {"p": {"start_hour": 40, "end_hour": 44}},
+        }
+    )  # fmt: skip
+    assert validate(sc, plan) == []
+    assert slacks(sc, plan) == {
+        "sites[s].max_captives_per_round": 0,  # one captive a round, one allowed
+        "horizon_hours": 16,  # makespan 44 (the phase end)
+        "rounds.max_rounds": 1,
+        "rounds.min_gap_hours": 12,  # starts 22 h apart
+        "rounds.open_hours[0]": 0,  # the second round starts at 06:00, the opening
+        "rounds.open_hours[1]": 8,  # the latest window ends at 10:00, closing 18:00
+        "ratios[r].per_captive": 0,  # 3 detainees for 1 captive at 3 each
+        "packages[k].within_hours": 9,  # detainees out 1 h after the last captive
+        "phases[p].deadline_hour": 6,
+        "phases[p].after[0].lag_hours": 6,  # starts 40, condition held at 32 + 2
+    }
 
 
 # --------------------------------------------------------------------------- CLI
