@@ -260,34 +260,33 @@ class CpSatModel:
         """Captive eligibility: ready, deadline and the site serving the cohort's zone."""
         m, sc = self.m, self.sc
         for c in sc.captives:
-            deadline = sc.captive_deadline[c.id]
             for k in range(self.K):
                 u = self.u[c.id, k]
-                if c.ready_hour > 0:
-                    m.add(self.start[k] >= c.ready_hour).only_enforce_if(
-                        u, *self._g(f"ready:{c.id}")
-                    )
-                if not self.explain or c.deadline_hour is not None:
-                    m.add(self.end[k] <= deadline).only_enforce_if(u, *self._g(f"deadline:{c.id}"))
+                self._window(c, self.start[k], self.end[k], sc.captive_deadline[c.id], u)
                 for j, site in enumerate(sc.sites):
                     if not sc.site_serves(site, c):
                         m.add_bool_or([~u, ~self.at_site[k][j]])
 
     def _detainee_eligibility(self) -> None:
         """Detainee eligibility: ready_hour <= r_k <= deadline_hour."""
-        m, sc = self.m, self.sc
+        sc = self.sc
         for d in sc.detainees:
-            deadline = sc.detainee_deadline[d.id]
             for k in range(self.K):
-                v = self.v[d.id, k]
-                if d.ready_hour > 0:
-                    m.add(self.release[k] >= d.ready_hour).only_enforce_if(
-                        v, *self._g(f"ready:{d.id}")
-                    )
-                if not self.explain or d.deadline_hour is not None:
-                    m.add(self.release[k] <= deadline).only_enforce_if(
-                        v, *self._g(f"deadline:{d.id}")
-                    )
+                release = self.release[k]
+                self._window(d, release, release, sc.detainee_deadline[d.id], self.v[d.id, k])
+
+    def _window(self, cohort, first, last, deadline: int, present) -> None:
+        """A cohort present in a slot: ``first`` >= its ready hour, ``last`` <= its deadline.
+
+        In the explain model a deadline left at its default (the horizon) is no rule of
+        its own: the horizon guard covers it.
+        """
+        if cohort.ready_hour > 0:
+            self.m.add(first >= cohort.ready_hour).only_enforce_if(
+                present, *self._g(f"ready:{cohort.id}")
+            )
+        if not self.explain or cohort.deadline_hour is not None:
+            self.m.add(last <= deadline).only_enforce_if(present, *self._g(f"deadline:{cohort.id}"))
 
     # ------------------------------------------------------------------ capacity
 
