@@ -61,7 +61,7 @@ def run_map(
     Exception
         The first exception raised by ``fn`` on any item, re-raised here with its
         own type; ``ValueError`` for ``processes < 1``; ``OSError`` (or Dask's
-        timeout) when the scheduler cannot be reached.
+        timeout) when the scheduler cannot be reached or its address is malformed.
     """
     items = list(items)
     if processes is not None and processes < 1:
@@ -82,7 +82,11 @@ def _run_dask(fn: Callable[[Any], Any], items: list[Any], scheduler: str | Any) 
     if isinstance(scheduler, str):
         from distributed import Client  # imported here: local runs never need Dask
 
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler)
+        except ValueError as exc:  # not an address: no port, unknown protocol, empty
+            raise OSError(f"not a scheduler address ({exc})") from None
+        with client:
             return _gather(client, fn, items)
     return _gather(scheduler, fn, items)
 

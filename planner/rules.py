@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.scenario import Scenario
+from planner.variants import element_key
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Knob:
     requirement); ``most`` is the largest n that still means something (beyond it
     another rule, such as the horizon, takes over). A switch (``values`` given)
     has one setting and no n.
+
+    ``path`` picks list elements by id or name (``sites[khan-younis]``), or by index
+    when the id would read as something else (``sites[0]`` for a site with id ``7``,
+    which ``sites[7]`` would not reach); ``name`` is then the path written with the id,
+    the knob's name in :attr:`key` (as :func:`planner.explain.slacks` names limits).
     """
 
     rule: str
@@ -37,11 +43,13 @@ class Knob:
     unit: str = ""
     values: tuple[Any, ...] = ()
     index: int | None = None  # the knob moves one item of a list value (open hours)
+    name: str = ""  # the path with ids, when ``path`` picks an element by index instead
 
     @property
     def key(self) -> str:
         """The knob's own name: its path, with the list item it moves (``rounds.open_hours[0]``)."""
-        return self.path if self.index is None else f"{self.path}[{self.index}]"
+        base = self.name or self.path
+        return base if self.index is None else f"{base}[{self.index}]"
 
     def value(self, n: int) -> Any:
         if self.values:
@@ -186,20 +194,22 @@ def knobs(scenario: Scenario, rule: str) -> list[Knob]:
         cohort, where = _cohort(sc, key)
         if kind == "deadline" and cohort.deadline_hour is not None:
             room = max(H - cohort.deadline_hour, 0)
-            out.append(Knob(rule, f"{where}.deadline_hour", cohort.deadline_hour, +1, room, " h"))
+            out.append(_at(rule, where, "deadline_hour", cohort.deadline_hour, +1, room, " h"))
         if kind == "ready":
             ready = cohort.ready_hour
-            out.append(Knob(rule, f"{where}.ready_hour", ready, -1, ready, " h"))
+            out.append(_at(rule, where, "ready_hour", ready, -1, ready, " h"))
     elif kind == "site":
         s = sc.site_by_id[key]
         cap = s.max_captives_per_round or 0
         captives = sum(c.count for c in sc.captives)
-        out.append(Knob(rule, f"sites[{key}].max_captives_per_round", cap, +1, captives - cap))
+        where = _ref("sites", sc.sites, key)
+        out.append(_at(rule, where, "max_captives_per_round", cap, +1, captives - cap))
     elif kind == "facility":
         f = sc.facility_by_id[key]
         cap = f.max_releases_per_day or 0
         total = sum(d.count for d in sc.detainees if d.facility == key)
-        out.append(Knob(rule, f"facilities[{key}].max_releases_per_day", cap, +1, total - cap))
+        where = _ref("facilities", sc.facilities, key)
+        out.append(_at(rule, where, "max_releases_per_day", cap, +1, total - cap))
     elif kind == "vehicles" and sc.vehicles is not None:
         v = sc.vehicles
         routes: dict[tuple, int] = {}
@@ -218,30 +228,31 @@ def knobs(scenario: Scenario, rule: str) -> list[Knob]:
     elif kind == "ratio":
         rr = next(x for x in sc.ratios if x.name == key)
         floor = max(1, sum(ow.count for ow in rr.of_which))
-        path = f"ratios[{key}]"
-        out.append(Knob(rule, f"{path}.per_captive", rr.per_captive, -1, rr.per_captive - floor))
+        where = _ref("ratios", sc.ratios, key)
+        out.append(_at(rule, where, "per_captive", rr.per_captive, -1, rr.per_captive - floor))
         for i, ow in enumerate(rr.of_which):
-            out.append(Knob(rule, f"{path}.of_which[{i}].count", ow.count, -1, ow.count - 1))
+            out.append(_at(rule, where, f"of_which[{i}].count", ow.count, -1, ow.count - 1))
     elif kind == "package":
         pkg = next(x for x in sc.packages if x.name == key)
         room = max(H - pkg.within_hours, 0)
-        out.append(Knob(rule, f"packages[{key}].within_hours", pkg.within_hours, +1, room, " h"))
+        where = _ref("packages", sc.packages, key)
+        out.append(_at(rule, where, "within_hours", pkg.within_hours, +1, room, " h"))
     elif kind == "phase":
         p = sc.phase_by_id[key]
-        path = f"phases[{key}]"
+        where = _ref("phases", sc.phases, key)
         if p.deadline_hour is not None:
             room = max(H - p.deadline_hour, 0)
-            out.append(Knob(rule, f"{path}.deadline_hour", p.deadline_hour, +1, room, " h"))
+            out.append(_at(rule, where, "deadline_hour", p.deadline_hour, +1, room, " h"))
         for j, a in enumerate(p.after):
             if a.lag_hours:
                 lag = a.lag_hours
-                out.append(Knob(rule, f"{path}.after[{j}].lag_hours", lag, -1, lag, " h"))
+                out.append(_at(rule, where, f"after[{j}].lag_hours", lag, -1, lag, " h"))
         if p.earliest_start:
             es = p.earliest_start
-            out.append(Knob(rule, f"{path}.earliest_start", es, -1, es, " h"))
+            out.append(_at(rule, where, "earliest_start", es, -1, es, " h"))
         if p.duration_hours:
             dur = p.duration_hours
-            out.append(Knob(rule, f"{path}.duration_hours", dur, -1, dur, " h"))
+            out.append(_at(rule, where, "duration_hours", dur, -1, dur, " h"))
     elif kind == "priority" and sc.priority is not None:
         out.append(Knob(rule, "priority.mode", sc.priority.mode, values=("soft",)))
     return [k for k in out if k.values or k.most >= 1]
@@ -250,11 +261,28 @@ def knobs(scenario: Scenario, rule: str) -> list[Knob]:
 def _cohort(sc: Scenario, cid: str):
     for c in sc.captives:
         if c.id == cid:
-            return c, f"captives[{cid}]"
+            return c, _ref("captives", sc.captives, cid)
     for d in sc.detainees:
         if d.id == cid:
-            return d, f"detainees[{cid}]"
+            return d, _ref("detainees", sc.detainees, cid)
     raise KeyError(cid)
+
+
+def _ref(field: str, items: list[Any], key: str) -> tuple[str, str]:
+    """``(path, name)`` of the element of ``items`` with id or name ``key``.
+
+    The path reaches it (:func:`planner.variants.element_key`); the name shows the id.
+    """
+    index = next(
+        i for i, x in enumerate(items) if getattr(x, "id", getattr(x, "name", None)) == key
+    )
+    return f"{field}[{element_key(key, index)}]", f"{field}[{key}]"
+
+
+def _at(rule: str, ref: tuple[str, str], field: str, *args: Any, **kwargs: Any) -> Knob:
+    """A knob on ``field`` of the element ``ref`` (see :func:`_ref`)."""
+    path, name = (f"{r}.{field}" for r in ref)
+    return Knob(rule, path, *args, **kwargs, name="" if name == path else name)
 
 
 def _horizon_room(sc: Scenario) -> int:

@@ -7,17 +7,21 @@ An override is ``PATH=VALUE``, for example ``rounds.min_gap_hours=48`` or
   scenario files (``from``, not ``from_``), optionally followed by ``[KEY]``.
 - ``KEY`` is a whole number (an index from 0) or, in a list of cohorts, sites,
   facilities or phases, an ``id``; in ratios and packages a ``name``; in routes
-  ``FACILITY->DESTINATION``. A key made only of digits is always an index.
+  ``FACILITY->DESTINATION``. A key made only of digits (0-9) is always an index
+  (:func:`element_key` says what reaches an element by its id).
 - Inside a selector (``ratios[x].captives``, ``priority.tiers[0]``...) a segment
   names a selector attribute (``status``, ``category``...).
 - ``VALUE`` is YAML: ``48``, ``soft``, ``[6, 20]``, ``{count: 3, seats: 50}``,
-  ``null``. ``null`` removes the field (its default applies, an optional section
-  disappears) or, on a list element, removes that element.
+  ``null`` (a mapping that gives a key twice is refused). ``null`` removes the
+  field (its default applies, an optional section disappears) or, on a list
+  element, removes that element; inside a section the scenario does not have it
+  changes nothing.
 
 A path must exist in the scenario model: unknown fields, unknown keys and
 indexes out of range are refused with a one-line :class:`~models.errors.InputError`.
-A field the scenario leaves at its default may be set. The edited scenario goes
-through the same validation and cross-checks as a loaded file.
+A field the scenario leaves at its default may be set; a path into it starts from
+the default (``rounds.detainee_lag_hours[1]=8`` on the default ``[0, 0]``). The
+edited scenario goes through the same validation and cross-checks as a loaded file.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -34,7 +38,7 @@ import yaml
 from pydantic import BaseModel
 
 from models.errors import InputError, Problem
-from models.loader import read_file, scenario_from_data, scenario_to_data
+from models.loader import _UniqueKeyLoader, read_file, scenario_from_data, scenario_to_data
 from models.scenario import SELECTOR_ATTRIBUTES, Scenario
 
 Override = tuple[str, Any]
@@ -43,7 +47,10 @@ VARIANT_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 BASE_NAME = "base"
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_INDEX = re.compile(r"\d+")
+_INDEX = re.compile(r"[0-9]+")  # ASCII digits only: an id such as "٣" is an id
+# A string value shown with these characters is quoted, so that the text splits and
+# reads back as written (``;`` separates overrides, brackets and quotes nest).
+_QUOTE_CHARS = frozenset(";,[]{}'\"")
 
 
 @dataclass(frozen=True)
@@ -68,15 +75,18 @@ def value_text(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
         try:
             plain = yaml.safe_load(value) == value
         except yaml.YAMLError:
             plain = False
-        # Quote only strings that would read back as something else ("48", "null").
-        return value if plain and value.strip() == value and value else _quoted(value)
+        # Quote strings that would read back as something else ("48", "null") or
+        # split differently ("a;b" would be two overrides).
+        plain = plain and value.strip() == value and value != ""
+        return value if plain and not _QUOTE_CHARS & set(value) else _quoted(value)
+    # Floats too: str(1e-05) is "1e-05", which YAML reads as a string; this is "1.0e-05".
     text = yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False)
     return text.strip().removesuffix("...").strip()
 
@@ -105,40 +115,99 @@ def describe(overrides: Sequence[Override | str]) -> str:
 
 
 def split_top_level(text: str, sep: str) -> list[str]:
-    """Split ``text`` on ``sep`` outside brackets, braces and quotes.
+    """Split YAML values ``text`` on ``sep`` outside flow collections and quotes.
 
-    ``"[6,20],[6,22]"`` split on ``","`` gives ``["[6,20]", "[6,22]"]``.
+    ``"[6,20],[6,22]"`` split on ``","`` gives ``["[6,20]", "[6,22]"]``. As in YAML,
+    a quote or bracket opens only where a value starts (``it's`` and ``a[b`` are
+    plain text), and ``''`` inside single quotes and ``\\"`` inside double quotes
+    do not close them.
+    """
+    return _split(text, sep, paths=False)
+
+
+def _split(text: str, sep: str, *, paths: bool) -> list[str]:
+    """Split on ``sep`` at the top level; with ``paths``, each part is ``PATH=VALUE``.
+
+    A path's ``[KEY]`` runs to the next ``]`` (as :func:`_parse_path` reads it), so a
+    key may hold ``;``, ``=`` or quotes; the value after the first ``=`` outside
+    keys is scanned as YAML (see :func:`split_top_level`).
     """
     parts: list[str] = []
-    depth, quote, start = 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "[{(":
+    start, i, n = 0, 0, len(text)
+    in_path = paths
+    depth, last = 0, ""  # flow nesting; last non-blank character of the value so far
+    while i < n:
+        ch = text[i]
+        if in_path:
+            if ch == "[":
+                close = text.find("]", i + 1)
+                if close >= 0:
+                    i = close + 1
+                    continue
+            elif ch == "=":
+                in_path, depth, last = False, 0, ""
+            elif ch == sep:
+                parts.append(text[start:i])
+                start = i + 1
+            i += 1
+            continue
+        # Where a YAML value starts: at the start, after [ { , or after ': ' (after ':'
+        # alone inside a flow mapping, as in JSON).
+        at_start = (
+            last == "" or last in "[{," or (last == ":" and (depth > 0 or text[i - 1].isspace()))
+        )
+        if ch in "'\"" and at_start:
+            i = _end_of_quote(text, i)
+            last = ch
+            continue
+        if ch in "[{" and (at_start or depth):
             depth += 1
-        elif ch in "]})":
-            depth = max(0, depth - 1)
+        elif ch in "]}" and depth:
+            depth -= 1
         elif ch == sep and depth == 0:
             parts.append(text[start:i])
             start = i + 1
+            in_path, last = paths, ""
+            i += 1
+            continue
+        if not ch.isspace():
+            last = ch
+        i += 1
     parts.append(text[start:])
     return parts
 
 
+def _end_of_quote(text: str, i: int) -> int:
+    """Index just past the quoted scalar opening at ``text[i]`` (or the end of text)."""
+    quote, j = text[i], i + 1
+    while j < len(text):
+        ch = text[j]
+        if quote == '"' and ch == "\\":
+            j += 2
+            continue
+        if ch == quote:
+            if quote == "'" and text[j + 1 : j + 2] == "'":
+                j += 2  # '' is a quote inside single quotes
+                continue
+            return j + 1
+        j += 1
+    return len(text)
+
+
 def _split_assignment(text: str) -> tuple[str, str] | None:
-    """``PATH=VALUE`` -> (PATH, VALUE), splitting at the first ``=`` outside brackets."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth = max(0, depth - 1)
-        elif ch == "=" and depth == 0:
+    """``PATH=VALUE`` -> (PATH, VALUE), splitting at the first ``=`` outside ``[KEY]``."""
+    i = 0
+    while i < len(text):
+        if text[i] == "[":
+            close = text.find("]", i + 1)
+            if close < 0:
+                break
+            i = close + 1
+            continue
+        if text[i] == "=":
             return text[:i], text[i + 1 :]
-    # An unbalanced '[' hides every '='; split at the first one so the path is
+        i += 1
+    # An unclosed '[' hides every '='; split at the first one so the path is
     # reported with what is wrong with it.
     i = text.find("=")
     return None if i < 0 else (text[:i], text[i + 1 :])
@@ -148,7 +217,8 @@ def _parse_value(text: str, raw: str) -> Any:
     if not raw.strip():
         raise _error(text, "no value after '=' (write null to remove a field)")
     try:
-        return yaml.safe_load(raw)
+        # The loader of scenario files: a key given twice is refused, not overwritten.
+        return yaml.load(raw, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         what = getattr(exc, "problem", None) or "syntax error"
         raise _error(text, f"value '{raw.strip()}' is not valid YAML: {what}") from None
@@ -211,7 +281,7 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
     if not path:
         raise _error(text, "empty path before '='")
     _parse_path(path, text)
-    values = [_parse_value(text, raw) for raw in split_top_level(split[1], ",")]
+    values = [_parse_value(text, raw) for raw in _split(split[1], ",", paths=False)]
     seen: list[Any] = []
     for v in values:
         if v in seen:
@@ -293,6 +363,26 @@ def _fields(model: type[BaseModel]) -> dict[str, Any]:
     return {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
 
 
+def _default_data(model: type[BaseModel], alias: str) -> Any:
+    """The default of a model's field as plain data (lists for tuples), None if none."""
+    for name, f in model.model_fields.items():
+        if (f.alias or name) == alias:
+            if f.is_required():
+                return None
+            return _plain(f.get_default(call_default_factory=True))
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def _did_you_mean(name: str, options: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1)
     return f"did you mean '{close[0]}'? " if close else ""
@@ -320,6 +410,17 @@ def _element_name(item: Any, key: str) -> str:
     return str(item.get(key))
 
 
+def element_key(key: str, index: int) -> str:
+    """What goes between ``[]`` to pick the element with id (or name) ``key`` at ``index``.
+
+    The id itself, unless it would read as something else: made only of digits (an
+    index), holding ``]``, blank or padded with spaces; then the index.
+    """
+    if not key or key.strip() != key or "]" in key or _INDEX.fullmatch(key):
+        return str(index)
+    return key
+
+
 def _index(items: list[Any], kind: _Kind, key: str, shown: str, text: str) -> int:
     """Resolve ``[KEY]`` in a list: an index, or an element's id / name / route."""
     if _INDEX.fullmatch(key):
@@ -335,6 +436,9 @@ def _index(items: list[Any], kind: _Kind, key: str, shown: str, text: str) -> in
             text, f"{shown} has no element '{key}': pick its elements by index ([0], [1]...)"
         )
     names = [_element_name(item, by) for item in items]
+    if names.count(key) > 1:
+        # Only after an earlier override made two alike; the scenario would be refused.
+        raise _error(text, f"{shown} has {names.count(key)} elements with {by} '{key}'")
     if key in names:
         return names.index(key)
     have = ", ".join(names) if names else "none"
@@ -342,12 +446,17 @@ def _index(items: list[Any], kind: _Kind, key: str, shown: str, text: str) -> in
     raise _error(text, f"{shown} has no element with {by} '{key}' (have: {have}{hint})")
 
 
-def _set(data: dict[str, Any], path: str, value: Any, text: str) -> None:
-    """Set (or, for null, remove) the element at ``path`` in scenario data, in place."""
+def _set(data: dict[str, Any], path: str, value: Any, text: str) -> tuple[str | int, ...]:
+    """Set (or, for null, remove) the element at ``path`` in scenario data, in place.
+
+    Returns where it is, with every ``[KEY]`` resolved to an index: two paths that
+    name one element (``captives[0]``, ``captives[living-civilians]``) give one place.
+    """
     steps = _parse_path(path, text)
     node: Any = data
     kind = _Kind("model", model=Scenario)
     parent = "the scenario"
+    where: list[str | int] = []
     for n, step in enumerate(steps):
         last = n == len(steps) - 1
         if step.kind == "field":
@@ -382,28 +491,68 @@ def _set(data: dict[str, Any], path: str, value: Any, text: str) -> None:
                 )
             else:
                 raise _error(text, f"{parent} is a single value and has no field '{step.key}'")
+            where.append(step.key)
             if last:
                 if value is None:
                     node.pop(step.key, None)
                 else:
                     node[step.key] = value
-                return
+                return tuple(where)
             if node.get(step.key) is None:
-                # Absent in the data (left at its default): walk into an empty one.
-                node[step.key] = [] if child.what == "list" else {}
+                # Absent in the data: left at its default. A real default (detainee_lag_hours
+                # [0, 0], an empty list) is walked into as that value; an absent optional
+                # section as an empty one, added only when something is set in it (null
+                # there removes nothing: the section stays absent).
+                default = _default_data(kind.model, step.key) if kind.what == "model" else None
+                if default is None:
+                    default = [] if child.what == "list" else {}
+                    if value is None:
+                        node = {step.key: default}  # a scratch copy, not attached
+                node[step.key] = default
             node, kind = node[step.key], child
         else:
             if kind.what != "list" or not isinstance(node, list):
                 raise _error(text, f"{parent} is not a list, so [{step.key}] picks nothing")
             idx = _index(node, kind, step.key, parent, text)
+            where.append(idx)
             if last:
                 if value is None:
                     del node[idx]
                 else:
                     node[idx] = value
-                return
+                return tuple(where)
             node, kind = node[idx], _kind(kind.item)
         parent = step.shown
+    raise AssertionError("unreachable: a path has at least one step")
+
+
+def locations(
+    scenario: Scenario, overrides: Sequence[str | Override]
+) -> list[tuple[str | int, ...]]:
+    """Where each override lands in the scenario's data, applied in order.
+
+    Every ``[KEY]`` is resolved to an index, so two paths that name one element
+    (``captives[0].count``, ``captives[living-civilians].count``) give one place.
+    The edited scenario is not validated.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist (as for :func:`apply_overrides`).
+    """
+    data = scenario_to_data(scenario)
+    return [_set(data, path, value, text) for path, value, text in _parsed(overrides)]
+
+
+def _parsed(overrides: Sequence[str | Override]) -> Iterator[tuple[str, Any, str]]:
+    """``(path, value, text as shown in errors)`` of each override, parsed as reached."""
+    for o in overrides:
+        if isinstance(o, str):
+            path, value = parse_override(o)
+            yield path, value, o.strip()
+        else:
+            path, value = o
+            yield path, value, f"{path}={value_text(value)}"
 
 
 def apply_overrides(
@@ -434,13 +583,7 @@ def apply_overrides(
         an edited scenario that fails validation (``SOURCE: field.path: why``).
     """
     data = scenario_to_data(scenario)
-    for o in overrides:
-        if isinstance(o, str):
-            path, value = parse_override(o)
-            text = o.strip()
-        else:
-            path, value = o
-            text = f"{path}={value_text(value)}"
+    for path, value, text in _parsed(overrides):
         _set(data, path, value, text)
     return scenario_from_data(data, source)
 
@@ -487,7 +630,7 @@ def variant_from_text(text: str) -> Variant:
     if colon >= 0 and "[" not in head[:colon]:
         name = _check_name(head[:colon], whole)
         text = text[colon + 1 :].strip()
-    parts = [p.strip() for p in split_top_level(text, ";") if p.strip()]
+    parts = [p.strip() for p in _split(text, ";", paths=True) if p.strip()]
     if not parts:
         raise _error(whole, "no overrides: expected PATH=VALUE, e.g. rounds.min_gap_hours=48")
     overrides = tuple(parse_override(p) for p in parts)

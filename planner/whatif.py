@@ -27,7 +27,7 @@ from typing import Any
 from models.errors import InputError, Problem
 from models.loader import plan_from_data, scenario_from_data, scenario_to_data
 from models.plan import Plan
-from models.scenario import Scenario
+from models.scenario import OBJECTIVE_TERMS, Scenario
 from planner import diff as plan_diff_module
 from planner.parallel import run_map
 from planner.report import table
@@ -38,12 +38,15 @@ from planner.variants import (
     apply_overrides,
     check_unique_names,
     describe,
+    locations,
     value_text,
 )
 
 # KPIs reported with every plan besides the objective terms (from ``plan.kpis``).
 KEY_KPIS = ("last_living_home_hour", "rounds", "makespan", "detainees_released")
 MAX_AXES = 2
+# Columns of a sweep's rows besides the parameters: none may be a parameter's path.
+RESULT_COLUMNS = frozenset({"status", *OBJECTIVE_TERMS, *KEY_KPIS})
 
 
 # --------------------------------------------------------------------------- solving
@@ -317,7 +320,8 @@ class SweepResult:
 
 
 def check_axes(axes: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Refuse a sweep of no parameter, of more than two, of one twice, or of no values.
+    """Refuse a sweep of no parameter, of more than two, of one twice, of no values,
+    of a value twice, or of a parameter named like a result column (``rounds``).
 
     Raises
     ------
@@ -332,9 +336,40 @@ def check_axes(axes: Sequence[tuple[str, Sequence[Any]]]) -> None:
     for p in paths:
         if paths.count(p) > 1:
             raise InputError("sweep", [Problem("", f"parameter '{p}' is given twice")])
+        if p in RESULT_COLUMNS:
+            # Its column would be overwritten by the figure of the same name.
+            raise InputError(
+                "sweep",
+                [Problem("", f"parameter '{p}' is also a result column: sweep one of its fields")],
+            )
     for p, values in axes:
         if not values:
             raise InputError("sweep", [Problem("", f"parameter '{p}' has no values")])
+        seen: list[Any] = []
+        for v in values:
+            if v in seen:
+                raise InputError(
+                    "sweep", [Problem("", f"parameter '{p}' has the value {value_text(v)} twice")]
+                )
+            seen.append(v)
+
+
+def _check_overlap(base: Scenario, axes: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Refuse two parameters that set one field, or one inside the other.
+
+    ``captives[0].count`` and ``captives[living].count`` are one field; ``vehicles``
+    and ``vehicles.count`` overlap: the later would overwrite the earlier in every
+    cell, and the grid would be labelled with values that were not solved.
+    """
+    if len(axes) < 2:
+        return
+    cell = [(p, vs[0]) for p, vs in axes]
+    (p1, _), (p2, _) = axes[0], axes[1]
+    w1, w2 = locations(base, cell)
+    short = min(len(w1), len(w2))
+    if w1[:short] == w2[:short]:
+        why = "name the same field" if len(w1) == len(w2) else "overlap (one is inside the other)"
+        raise InputError("sweep", [Problem("", f"parameters '{p1}' and '{p2}' {why}")])
 
 
 def sweep(
@@ -368,14 +403,16 @@ def sweep(
     Raises
     ------
     InputError
-        Bad axes, or a cell whose path does not exist or whose scenario fails
-        validation (raised before anything is solved).
+        Bad axes (see :func:`check_axes`; also two that set one field, or one
+        inside the other), or a cell whose path does not exist or whose scenario
+        fails validation (raised before anything is solved).
     PlanInvalidError
         A plan fails the validator (a bug).
     """
     check_axes(axes)
     axes = [(p, list(vs)) for p, vs in axes]
     cells = [list(zip([p for p, _ in axes], combo, strict=True)) for combo in _grid(axes)]
+    _check_overlap(base, axes)
     built = []
     for cell in cells:
         label = f"variant '{describe(cell)}'"
@@ -423,13 +460,24 @@ def _cell(value: Any) -> str:
     return value_text(value)
 
 
+def _param(value: Any) -> str:
+    """A parameter value as text: as :func:`_cell`, but ``null`` for null (a value
+    swept, such as ``vehicles=null``, not a missing figure)."""
+    return "null" if value is None else _cell(value)
+
+
+def _row_texts(result: SweepResult, row: dict[str, Any]) -> list[str]:
+    paths = set(result.paths)
+    return [(_param if c in paths else _cell)(row.get(c)) for c in result.columns]
+
+
 def csv_text(result: SweepResult) -> str:
     """The sweep rows as CSV text (header = ``result.columns``; no times)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(result.columns)
     for row in result.rows:
-        w.writerow([_cell(row.get(c)) for c in result.columns])
+        w.writerow(_row_texts(result, row))
     return buf.getvalue()
 
 
@@ -470,7 +518,7 @@ def sweep_figure(result: SweepResult) -> Any:
         shared_xaxes=len(result.axes) == 1,
     )
     (p1, v1), *rest = result.axes
-    x = list(v1) if _numeric(v1) else [_cell(v) for v in v1]
+    x = list(v1) if _numeric(v1) else [_param(v) for v in v1]
     if not rest:
         status = [row["status"] for row in result.rows]
         for i, name in enumerate(figures, start=1):
@@ -500,8 +548,8 @@ def sweep_figure(result: SweepResult) -> Any:
             ]
             fig.add_trace(
                 go.Heatmap(
-                    x=[_cell(v) for v in v1],
-                    y=[_cell(v) for v in v2],
+                    x=[_param(v) for v in v1],
+                    y=[_param(v) for v in v2],
                     z=z,
                     texttemplate="%{z}",
                     showscale=False,
@@ -565,5 +613,5 @@ def render_comparison(c: Comparison) -> str:
 
 def render_sweep(result: SweepResult) -> str:
     """The sweep rows as a text table."""
-    rows = [[_cell(r.get(c)) or "-" for c in result.columns] for r in result.rows]
+    rows = [[t or "-" for t in _row_texts(result, r)] for r in result.rows]
     return "\n".join(table(result.columns, rows))
