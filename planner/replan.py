@@ -126,6 +126,14 @@ class _Facts:
                 for did, n in r.detainees.items():
                     self.det_events.setdefault(did, []).append((r.detainee_release_hour, n))
         self.count = {c.id: c.count for c in sc.captives} | {d.id: d.count for d in sc.detainees}
+        # New rounds follow every fact (they start at now_hour or later), so the first
+        # of them starts min_gap_hours after the last fact at the earliest.
+        starts = [r.start_hour for r in execution.rounds]
+        self.after_facts = max(starts) + sc.rounds.min_gap_hours if starts else 0
+        # Every round releases a captive, and max_rounds counts the facts: when no
+        # captive is left or every round is used, no new round can come at all.
+        self.captives_left = sum(self.remaining(c.id) for c in sc.captives)
+        self.new_rounds_possible = self.captives_left > 0 and len(starts) < sc.rounds.max_rounds
 
     def released(self, cid: str) -> int:
         events = self.cap_events.get(cid) or self.det_events.get(cid) or []
@@ -160,33 +168,56 @@ class _Facts:
     def phase_earliest_end(self, pid: str) -> int:
         return self.phase_earliest_start(pid) + self.sc.phase_by_id[pid].duration_hours
 
-    def new_round_end(self, ready: int = 0, captive_zone: str | None = None) -> int:
-        """Lower bound on the end of a new round (after now, ready, zone-opening phases)."""
-        t = max(self.now, ready)
+    def new_round_end(
+        self, ready: int = 0, captive_zone: str | None = None, *, gap: bool = True
+    ) -> int | None:
+        """Lower bound on the end of a new round, ``None`` when no new round can come.
+
+        The round starts at ``now_hour`` or later, after its ready hour and the end of
+        the phases that open its zone, ``min_gap_hours`` after the last fact (unless
+        ``gap`` is False), in an open window.
+        """
+        if not self.new_rounds_possible:
+            return None
+        t = max(self.now, ready, self.after_facts if gap else 0)
         for pid in self.sc.zone_openers.get(captive_zone, []) if captive_zone else []:
             t = max(t, self.phase_earliest_end(pid))
         return self.snap(t) + self.D
 
-    def captive_earliest_end(self, cid: str) -> int:
+    def captive_earliest_end(self, cid: str, *, gap: bool = True) -> int | None:
+        """Lower bound on the release of a captive of ``cid`` still held (``None``: never)."""
         c = next(c for c in self.sc.captives if c.id == cid)
-        return self.new_round_end(c.ready_hour, c.zone)
+        return self.new_round_end(c.ready_hour, c.zone, gap=gap)
 
-    def detainee_earliest_release(self, did: str) -> int:
+    def detainee_earliest_release(self, did: str, *, gap: bool = True) -> int | None:
+        """Lower bound on the release of a detainee of ``did`` still held (``None``: never)."""
         d = next(d for d in self.sc.detainees if d.id == did)
-        return max(self.new_round_end() + self.lag_lo, d.ready_hour)
+        end = self.new_round_end(gap=gap)
+        return None if end is None else max(end + self.lag_lo, d.ready_hour)
 
 
-def _condition_events(f: _Facts, cond) -> tuple[list[tuple[int, int]], int, int]:
-    """(fact events, earliest hour a new release can add to them, people needed)."""
+def _after(earliest: int | None, hour: int) -> bool:
+    """A lower bound (``None``: never) that comes after ``hour``."""
+    return earliest is None or earliest > hour
+
+
+def _earliest(hours) -> int | None:
+    """The smallest of lower bounds (``None`` = never), ``None`` when all are never."""
+    known = [h for h in hours if h is not None]
+    return min(known) if known else None
+
+
+def _condition_events(f: _Facts, cond) -> tuple[list[tuple[int, int]], int | None, int]:
+    """(fact events, earliest hour a new release can add to them or None, people needed)."""
     sc = f.sc
     if cond.kind == "captives":
         cohorts = sc.captives_matching(cond.selector)
         events = [e for c in cohorts for e in f.cap_events.get(c.id, [])]
-        future = min((f.captive_earliest_end(c.id) for c in cohorts), default=f.now)
+        future = _earliest(f.captive_earliest_end(c.id) for c in cohorts if f.remaining(c.id))
     else:
         cohorts = sc.detainees_matching(cond.selector)
         events = [e for d in cohorts for e in f.det_events.get(d.id, [])]
-        future = min((f.detainee_earliest_release(d.id) for d in cohorts), default=f.now)
+        future = _earliest(f.detainee_earliest_release(d.id) for d in cohorts if f.remaining(d.id))
     total = sum(c.count for c in cohorts)
     return events, future, math.ceil(cond.exact_fraction * total)
 
@@ -216,7 +247,7 @@ def _phase_condition_facts(f: _Facts) -> list[str]:
                 continue
             events, future, need = _condition_events(f, cond)
             by_then = sum(n for hour, n in events if hour + cond.lag_hours <= s)
-            if by_then < need and future + cond.lag_hours > s:
+            if by_then < need and _after(future, s - cond.lag_hours):
                 out.append(
                     f"[phase_after] phase {pid}: started at hour {s}, but condition {j} needs "
                     f"{need} {cond.kind} released by hour {s - cond.lag_hours} and only "
@@ -232,8 +263,12 @@ def broken_facts(scenario: Scenario, execution: Execution) -> list[str]:
     ``now_hour``. Checked: the validator's per-round and capacity rules on the
     executed rounds and started phases; started phases against their conditions;
     executed rounds held before a zone-opening phase that has not even started;
-    cohorts still to release whose deadline comes before any new round could end;
-    phases not started that can no longer end by their deadline; ``max_rounds``.
+    cohorts still to release whose deadline comes before any new round could end
+    (``min_gap_hours`` after the last fact included); phases not started that can
+    no longer end by their deadline; hard priority against a later tier already
+    released; packages whose captives are out with detainees no new round can
+    release in time; ratios that the detainees still held cannot meet for the
+    captives still held; ``max_rounds``; detainees left with no captive left.
 
     Parameters
     ----------
@@ -283,26 +318,7 @@ def broken_facts(scenario: Scenario, execution: Execution) -> list[str]:
                         f"had not started by now_hour {f.now} (ends at hour {end} at the earliest)"
                     )
     out += _phase_condition_facts(f)
-    for c in sc.captives:
-        left = f.remaining(c.id)
-        if left > 0:
-            earliest, deadline = f.captive_earliest_end(c.id), sc.captive_deadline[c.id]
-            if earliest > deadline:
-                out.append(
-                    f"[captive_deadline] cohort {c.id}: {left} still to release after now_hour "
-                    f"{f.now}, but a new round ends at hour {earliest} at the earliest, after "
-                    f"{_deadline_words(c.deadline_hour, sc.horizon_hours)}"
-                )
-    for d in sc.detainees:
-        left = f.remaining(d.id)
-        if left > 0:
-            earliest, deadline = f.detainee_earliest_release(d.id), sc.detainee_deadline[d.id]
-            if earliest > deadline:
-                out.append(
-                    f"[detainee_deadline] cohort {d.id}: {left} still to release after now_hour "
-                    f"{f.now}, but a new round releases detainees at hour {earliest} at the "
-                    f"earliest, after {_deadline_words(d.deadline_hour, sc.horizon_hours)}"
-                )
+    out += _deadline_facts(f)
     for p in sc.phases:
         if p.id in f.started:
             continue
@@ -315,13 +331,152 @@ def broken_facts(scenario: Scenario, execution: Execution) -> list[str]:
                 f"[phase] phase {p.id}: not started by now_hour {f.now}; it ends at hour {end} "
                 f"at the earliest, after {_deadline_words(p.deadline_hour, sc.horizon_hours)}"
             )
-    left = sum(f.remaining(c.id) for c in sc.captives)
+    out += _priority_facts(f)
+    out += _package_facts(f)
+    out += _ratio_supply_facts(f)
+    left = f.captives_left
     left_d = sum(f.remaining(d.id) for d in sc.detainees)
     if n >= K and (left or left_d):
         out.append(
             f"[rounds] plan: all max_rounds {K} rounds are used, but {left} captives and "
             f"{left_d} detainees are still to release"
         )
+    elif not left and left_d:
+        out.append(
+            f"[rounds] plan: every captive is released by the facts, but {left_d} detainees "
+            "are still to release, and every new round must release a captive"
+        )
+    return out
+
+
+def _deadline_facts(f: _Facts) -> list[str]:
+    """Cohorts still to release whose deadline (or the horizon) no new round can keep."""
+    sc = f.sc
+    out: list[str] = []
+    gap = sc.rounds.min_gap_hours
+    last = f.after_facts - gap
+    for kind, cohorts, deadlines, earliest_of, verb in (
+        ("captive", sc.captives, sc.captive_deadline, f.captive_earliest_end, "ends"),
+        (
+            "detainee",
+            sc.detainees,
+            sc.detainee_deadline,
+            f.detainee_earliest_release,
+            "releases detainees",
+        ),
+    ):
+        for c in cohorts:
+            left = f.remaining(c.id)
+            if not left:
+                continue
+            deadline, words = deadlines[c.id], _deadline_words(c.deadline_hour, sc.horizon_hours)
+            plain, earliest = earliest_of(c.id, gap=False), earliest_of(c.id)
+            if plain is None:
+                continue  # no new round at all: reported once for the plan
+            if plain > deadline:
+                out.append(
+                    f"[{kind}_deadline] cohort {c.id}: {left} still to release after now_hour "
+                    f"{f.now}, but a new round {verb} at hour {plain} at the earliest, after "
+                    f"{words}"
+                )
+            elif earliest is not None and earliest > deadline:
+                out.append(
+                    f"[{kind}_deadline] cohort {c.id}: {left} still to release after now_hour "
+                    f"{f.now}, but the next round starts min_gap_hours {gap} after the last "
+                    f"executed one (hour {last}), so it {verb} at hour {earliest} at the "
+                    f"earliest, after {words}"
+                )
+    return out
+
+
+def _priority_facts(f: _Facts) -> list[str]:
+    """Hard priority: a tier still held while the facts already released a later tier."""
+    sc = f.sc
+    if sc.priority is None or sc.priority.mode != "hard":
+        return []
+    first: dict[int, int] = {}  # tier -> first release by the facts
+    left: dict[int, list[str]] = {}  # tier -> cohorts still held
+    for c in sc.captives:
+        tier = sc.tier_of.get(c.id)
+        if tier is None:
+            continue
+        for hour, _ in f.cap_events.get(c.id, []):
+            first[tier] = min(first.get(tier, hour), hour)
+        if f.remaining(c.id):
+            left.setdefault(tier, []).append(c.id)
+    out: list[str] = []
+    for i, cohorts in sorted(left.items()):
+        later = [(hour, j) for j, hour in first.items() if j > i]
+        earliest = _earliest(f.captive_earliest_end(cid) for cid in cohorts)
+        if not later or earliest is None:
+            continue  # nothing released after it yet, or no new round at all (reported)
+        hour, j = min(later)
+        n = sum(f.remaining(cid) for cid in cohorts)
+        # New rounds start after every fact, so they end after every fact's end.
+        out.append(
+            f"[priority] plan: tier {i + 1} has {n} captives still to release after now_hour "
+            f"{f.now} (a new round ends at hour {earliest} at the earliest), but tier {j + 1} "
+            f"was first released at hour {hour}"
+        )
+    return out
+
+
+def _package_facts(f: _Facts) -> list[str]:
+    """Packages whose captives are all out, with detainees no new round can release in time."""
+    sc = f.sc
+    out: list[str] = []
+    for pkg in sc.packages:
+        caps = sc.captives_matching(pkg.captives)
+        if any(f.remaining(c.id) for c in caps):
+            continue  # the last captive release, and so the bound, is still to come
+        last = max(h for c in caps for h, _ in f.cap_events.get(c.id, []))
+        bound = last + pkg.within_hours
+        for d in sc.detainees_matching(pkg.detainees):
+            left, earliest = f.remaining(d.id), f.detainee_earliest_release(d.id)
+            if left and earliest is not None and earliest > bound:
+                out.append(
+                    f"[package] package {pkg.name}: {left} detainees of cohort {d.id} still to "
+                    f"release after now_hour {f.now}, but a new round releases them at hour "
+                    f"{earliest} at the earliest, after hour {bound} (last captive release "
+                    f"{last} + within_hours {pkg.within_hours})"
+                )
+    return out
+
+
+def _ratio_supply_facts(f: _Facts) -> list[str]:
+    """Captives still to release whose ratio rules the detainees still held cannot meet.
+
+    Every round must meet its ratios with its own detainees, so the rounds after
+    now_hour together need an assignment of every detainee still held to every
+    captive still held: the validator's per-round check on one round holding all of
+    them is a necessary condition.
+    """
+    sc = f.sc
+    captives = {c.id: f.remaining(c.id) for c in sc.captives if f.remaining(c.id)}
+    if not f.new_rounds_possible or not any(
+        sc.governing_ratio.get(cid) is not None for cid in captives
+    ):
+        return []
+    detainees = {d.id: f.remaining(d.id) for d in sc.detainees if f.remaining(d.id)}
+    rest = PlanRound(
+        index=1,
+        site=sc.sites[0].id,
+        start_hour=0,
+        end_hour=f.D,
+        detainee_release_hour=f.D + f.lag_lo if detainees else None,
+        captives=captives,
+        detainees=detainees,
+    )
+    pooled = Plan(scenario=sc.name, status="feasible", engine="facts", rounds=[rest])
+    out: list[str] = []
+    for v in validate.validate(sc, pooled):
+        if v.rule == "ratio":
+            out.append(
+                f"[ratio] plan: the captives still to release after now_hour {f.now} need "
+                f"{v.numbers['needed']} matching detainees under ratio rules "
+                f"{v.numbers['rules']}, but only {v.numbers['assigned']} of the detainees "
+                "still to release can be assigned to them"
+            )
     return out
 
 
@@ -433,7 +588,9 @@ class ReplanModel(CpSatModel):
         for k in range(self.executed, self.K):
             p = published[k] if k < len(published) else None
             if p is not None:
-                top = max(self.H, p.start_hour) + 1
+                # |start - published start| with start in [0, H]: the published plan is only
+                # a reference (it need not pass the validator), so its hour may be anything.
+                top = self.H + abs(p.start_hour)
                 gap = m.new_int_var(0, top, f"moved_abs[{k}]")
                 m.add_abs_equality(gap, self.start[k] - p.start_hour)
                 moved = m.new_int_var(0, top, f"moved_hours[{k}]")
@@ -605,13 +762,15 @@ class _Fact:
 
 
 def _cohort_fact(
-    events: list[tuple[int, int]], left: int, due: int, earliest: int, verb: str
+    events: list[tuple[int, int]], left: int, due: int, earliest: int | None, verb: str
 ) -> _Fact:
     late = [h for h, _ in events if h > due]
     if late:
         return _Fact("missed", due, max(late), f"{verb} at hour {max(late)}, after hour {due}")
     if left == 0:
         return _Fact("met", due, max(h for h, _ in events), f"all {verb} by the facts")
+    if earliest is None:
+        return _Fact("missed", due, None, f"{left} still to release; no new round can come")
     if earliest > due:
         return _Fact(
             "missed",
@@ -665,8 +824,12 @@ def _milestone_fact(f: _Facts, spec_id: str, kind: str) -> _Fact:
         if pid in f.started:
             s = f.started[pid]
             if reached is not None and reached + cond.lag_hours <= s:
+                if reached > due:
+                    return _Fact(
+                        "missed", due, reached, f"reached at hour {reached}, after hour {due}"
+                    )
                 return _Fact("met", due, reached, f"held when the phase started at hour {s}")
-            if future + cond.lag_hours > s:
+            if _after(future, s - cond.lag_hours):
                 return _Fact(
                     "missed", due, reached, f"the phase started at hour {s} before it held"
                 )
@@ -675,6 +838,8 @@ def _milestone_fact(f: _Facts, spec_id: str, kind: str) -> _Fact:
             if reached <= due:
                 return _Fact("met", due, reached, f"reached at hour {reached}")
             return _Fact("missed", due, reached, f"reached at hour {reached}, after hour {due}")
+        if future is None:
+            return _Fact("missed", due, None, "the facts are all there is, and they fall short")
         if future > due:
             return _Fact(
                 "missed", due, None, f"a new release comes at hour {future} at the earliest"
@@ -695,7 +860,9 @@ def _milestone_fact(f: _Facts, spec_id: str, kind: str) -> _Fact:
         left = sum(f.remaining(d.id) for d in dets)
         if left == 0:
             return _Fact("met", bound, max(out, default=None), "all released by the facts")
-        earliest = min(f.detainee_earliest_release(d.id) for d in dets if f.remaining(d.id))
+        earliest = _earliest(f.detainee_earliest_release(d.id) for d in dets if f.remaining(d.id))
+        if earliest is None:
+            return _Fact("missed", bound, None, f"{left} detainees left; no new round can come")
         if earliest > bound:
             return _Fact(
                 "missed",
@@ -706,14 +873,24 @@ def _milestone_fact(f: _Facts, spec_id: str, kind: str) -> _Fact:
         return _Fact("open", bound, None, f"{left} detainees still to release")
     # horizon
     H = sc.horizon_hours
+    facts = facts_plan(sc, f.ex)
+    done = validate.objective_values(sc, facts)["makespan"]
+    if done > H:
+        return _Fact("missed", H, done, f"the facts reach hour {done}")
     left = sum(f.remaining(i) for i in f.count)
     unstarted = [p.id for p in sc.phases if p.id not in f.started]
     if left == 0 and not unstarted:
-        facts = facts_plan(sc, f.ex)
-        done = validate.objective_values(sc, facts)["makespan"]
-        if done > H:
-            return _Fact("missed", H, done, f"the last release or phase end is at hour {done}")
         return _Fact("met", H, done, "everything done by the facts")
+    bounds = [f.captive_earliest_end(c.id) for c in sc.captives if f.remaining(c.id)]
+    bounds += [f.detainee_earliest_release(d.id) for d in sc.detainees if f.remaining(d.id)]
+    bounds += [f.phase_earliest_end(pid) for pid in unstarted]
+    if any(b is None for b in bounds):
+        return _Fact("missed", H, None, f"{left} people still to release and no new round can come")
+    latest = max(bounds)
+    if latest > H:
+        return _Fact(
+            "missed", H, None, f"something still to go ends at hour {latest} at the earliest"
+        )
     return _Fact("open", H, None, f"{left} people and {len(unstarted)} phases still to go")
 
 

@@ -90,7 +90,10 @@ class Distribution:
     def text(self) -> str:
         if self.kind == "uniform":
             return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
-        return f"exp:{self.mean:g}"
+        # Positional and exact (the shortest text that reads back as the same float):
+        # ``:g`` would round the mean to 6 digits and write 1e+06, which the grammar
+        # (and so the worker processes, which parse the spec again) rejects.
+        return f"exp:{np.format_float_positional(self.mean, trim='-')}"
 
 
 @dataclass(frozen=True)
