@@ -83,6 +83,24 @@ def test_sweep_frame_keeps_rows_and_shows_lists_as_yaml() -> None:
     assert wv.grid_size([("a", [1, 2, 3]), ("b", [1, 2])]) == 6
 
 
+def test_sweep_frame_shows_a_swept_null_as_null_not_as_missing() -> None:
+    # vehicles swept over null (unlimited transport) and 3 buses: the null is a value.
+    result = SweepResult(
+        base="b",
+        axes=[("vehicles", [None, {"count": 3, "seats": 50}])],
+        columns=["vehicles", "status", "makespan"],
+        rows=[
+            {"vehicles": None, "status": "optimal", "makespan": 60},
+            {"vehicles": {"count": 3, "seats": 50}, "status": "optimal", "makespan": 72},
+        ],
+        plans=[],
+        seconds=[0.0, 0.0],
+    )
+    frame = wv.sweep_frame(result)
+    assert list(frame["vehicles"]) == ["null", "{count: 3, seats: 50}"]
+    assert list(frame["makespan"]) == [60, 72]
+
+
 # --------------------------------------------------------------------------- compare
 
 

@@ -70,16 +70,22 @@ def sweep_frame(result: SweepResult) -> pd.DataFrame:
     figures are nullable integers (empty where a cell has no plan) when whole.
     """
     columns: dict[str, list[Any]] = {}
+    as_text: set[str] = {"status"}
     for col in result.columns:
         values = [row.get(col) for row in result.rows]
-        if col == "status" or not _numeric(values):
+        if col in result.paths and None in values:
+            # A swept null (``vehicles=null``) is a value, not a missing figure.
+            columns[col] = ["null" if v is None else text(v) for v in values]
+            as_text.add(col)
+        elif col == "status" or not _numeric(values):
             columns[col] = [None if v is None else text(v) for v in values]
+            as_text.add(col)
         else:
             columns[col] = values
     frame = pd.DataFrame(columns, columns=result.columns)
     for col in result.columns:
         values = [row.get(col) for row in result.rows]
-        if col != "status" and _numeric(values):
+        if col not in as_text:
             whole = all(v is None or float(v).is_integer() for v in values)
             frame[col] = frame[col].astype("Int64" if whole else "Float64")
     return frame
