@@ -22,6 +22,10 @@ from planner.clikit import (
     EXIT_INFEASIBLE,
     EXIT_OK,
     STATUS_EXIT,
+    DeterministicOption,
+    SeedOption,
+    TimeLimitOption,
+    WorkersOption,
     _err,
     _load_plan,
     _load_scenario,
@@ -40,14 +44,10 @@ app = typer.Typer(
 @app.command()
 def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
-    time_limit: Annotated[
-        float, typer.Option(help="Seconds for the whole solve.", min=0.01)
-    ] = 60.0,
-    seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
-    workers: Annotated[int, typer.Option(help="Parallel search workers.", min=1)] = 2,
-    deterministic: Annotated[
-        bool, typer.Option(help="Replayable search (same plan every run), somewhat slower.")
-    ] = False,
+    time_limit: TimeLimitOption = 60.0,
+    seed: SeedOption = 0,
+    workers: WorkersOption = 2,
+    deterministic: DeterministicOption = False,
     engine: Annotated[str, typer.Option(help="Solving engine.")] = "cpsat",
     out: Annotated[Path | None, typer.Option(help="Write the plan JSON here.")] = None,
     as_json: Annotated[

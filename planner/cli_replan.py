@@ -23,6 +23,10 @@ from planner.clikit import (
     EXIT_INFEASIBLE,
     EXIT_OK,
     STATUS_EXIT,
+    DeterministicOption,
+    SeedOption,
+    TimeLimitOption,
+    WorkersOption,
     _err,
     _load_plan,
     _load_scenario,
@@ -49,14 +53,10 @@ def replan_cmd(
         bool,
         typer.Option("--json", help="Print plan, scoreboard and disruption as JSON."),
     ] = False,
-    time_limit: Annotated[
-        float, typer.Option(help="Seconds for the whole solve.", min=0.01)
-    ] = 60.0,
-    seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
-    workers: Annotated[int, typer.Option(help="Parallel search workers.", min=1)] = 2,
-    deterministic: Annotated[
-        bool, typer.Option(help="Replayable search (same plan every run), somewhat slower.")
-    ] = False,
+    time_limit: TimeLimitOption = 60.0,
+    seed: SeedOption = 0,
+    workers: WorkersOption = 2,
+    deterministic: DeterministicOption = False,
     disruption: Annotated[
         str,
         typer.Option(

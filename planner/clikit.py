@@ -8,6 +8,7 @@ a plan that breaks a rule), 2 bad input, 3 no plan within the time limit,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -26,6 +27,14 @@ STATUS_EXIT = {
     "unknown": EXIT_NO_PLAN,
 }
 PROGRESS_AFTER_SECONDS = 1.0
+
+# Options that several commands share, declared once so their help and bounds agree.
+TimeLimitOption = Annotated[float, typer.Option(help="Seconds for the whole solve.", min=0.01)]
+SeedOption = Annotated[int, typer.Option(help="Random seed.", min=0)]
+WorkersOption = Annotated[int, typer.Option(help="Parallel search workers.", min=1)]
+DeterministicOption = Annotated[
+    bool, typer.Option(help="Replayable search (same plan every run), somewhat slower.")
+]
 
 
 def _err(line: str) -> None:

@@ -241,24 +241,16 @@ def milestone_specs(scenario: Scenario) -> list[MilestoneSpec]:
     list[MilestoneSpec]
     """
     out: list[MilestoneSpec] = []
-    for c in scenario.captives:
-        if c.deadline_hour is not None:
-            out.append(
-                MilestoneSpec(
-                    f"captive_deadline:{c.id}",
-                    "captive_deadline",
-                    f"captives {c.id} released by hour {c.deadline_hour}",
+    for kind, cohorts in (("captive", scenario.captives), ("detainee", scenario.detainees)):
+        for c in cohorts:
+            if c.deadline_hour is not None:
+                out.append(
+                    MilestoneSpec(
+                        f"{kind}_deadline:{c.id}",
+                        f"{kind}_deadline",
+                        f"{kind}s {c.id} released by hour {c.deadline_hour}",
+                    )
                 )
-            )
-    for d in scenario.detainees:
-        if d.deadline_hour is not None:
-            out.append(
-                MilestoneSpec(
-                    f"detainee_deadline:{d.id}",
-                    "detainee_deadline",
-                    f"detainees {d.id} released by hour {d.deadline_hour}",
-                )
-            )
     for p in scenario.phases:
         if p.deadline_hour is not None:
             out.append(
